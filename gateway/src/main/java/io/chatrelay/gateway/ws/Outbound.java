@@ -1,0 +1,191 @@
+package io.chatrelay.gateway.ws;
+
+import io.helidon.common.buffers.BufferData;
+import io.helidon.websocket.WsSession;
+
+import java.lang.System.Logger.Level;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one writer of a connection: Helidon's {@link WsSession#send} is not thread-safe, so every
+ * frame, pong and close goes through this queue, drained by one virtual thread.
+ *
+ * <p>The queue is bounded in frames and bytes for fan-out traffic. Ephemeral frames are dropped
+ * once it is half full; a chat frame that does not fit marks the connection a slow consumer, which
+ * is closed with 1013 so that the client reconnects and recovers from history. Replies to the
+ * client's own requests are always queued. {@link #offer} never blocks.
+ */
+final class Outbound {
+    /** What a frame is, for the slow-consumer policy. */
+    enum Kind {
+        /** An answer to the client's own frame: always queued. */
+        REPLY,
+        /** A fanned-out message: closes the connection if it does not fit. */
+        CHAT,
+        /** Typing, presence: dropped first. */
+        EPHEMERAL
+    }
+
+    private static final System.Logger LOG = System.getLogger(Outbound.class.getName());
+
+    private record Control(int code, String reason, BufferData pong, boolean ping) {
+    }
+
+    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final AtomicInteger frames = new AtomicInteger();
+    private final AtomicLong bytes = new AtomicLong();
+    private final WsSession ws;
+    private final String sessionId;
+    private final int maxFrames;
+    private final long maxBytes;
+    private final Listener listener;
+    private final Thread writer;
+    private volatile boolean closing;
+
+    /** Observes what the writer does. */
+    interface Listener {
+        /** A frame was written. */
+        default void sent() {
+        }
+
+        /** An ephemeral frame was dropped. */
+        default void dropped() {
+        }
+
+        /** The connection was closed as a slow consumer. */
+        default void slowConsumer() {
+        }
+    }
+
+    Outbound(WsSession ws, String sessionId, int maxFrames, long maxBytes, Listener listener) {
+        this.ws = ws;
+        this.sessionId = sessionId;
+        this.maxFrames = maxFrames;
+        this.maxBytes = maxBytes;
+        this.listener = listener;
+        this.writer = Thread.ofVirtual().name("ws-writer-" + sessionId).start(this::drain);
+    }
+
+    /** Queues a frame; returns whether it was queued. */
+    boolean offer(String frame, Kind kind) {
+        if (closing) {
+            return false;
+        }
+        int n = frames.get();
+        long b = bytes.get();
+        if (kind == Kind.EPHEMERAL && (n >= maxFrames / 2 || b >= maxBytes / 2)) {
+            listener.dropped();
+            return false;
+        }
+        if (kind == Kind.CHAT && (n >= maxFrames || b + frame.length() > maxBytes)) {
+            LOG.log(Level.INFO, "event=slow_consumer session={0} queued_frames={1} queued_bytes={2}", sessionId, n, b);
+            listener.slowConsumer();
+            close(1013, "slow consumer: reconnect and recover with since", true);
+            return false;
+        }
+        frames.incrementAndGet();
+        bytes.addAndGet(frame.length());
+        queue.add(frame);
+        return true;
+    }
+
+    /** Queues a pong answering a client ping. */
+    void pong(BufferData payload) {
+        if (!closing) {
+            queue.add(new Control(0, null, payload, false));
+        }
+    }
+
+    /** Queues a ping. */
+    void ping() {
+        if (!closing) {
+            queue.add(new Control(0, null, null, true));
+        }
+    }
+
+    /**
+     * Closes the connection after what is queued ({@code discard} false) or at once.
+     *
+     * @param code    close code
+     * @param reason  close reason
+     * @param discard drop queued frames first
+     */
+    void close(int code, String reason, boolean discard) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        if (discard) {
+            queue.clear();
+        }
+        queue.add(new Control(code, reason, null, false));
+        if (discard) {
+            Thread.ofVirtual().start(this::terminateIfStuck);
+        }
+    }
+
+    /** A writer blocked on a client that reads nothing cannot send the close: cut the socket. */
+    private void terminateIfStuck() {
+        try {
+            writer.join(java.time.Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (writer.isAlive()) {
+            LOG.log(Level.INFO, "event=terminate_stuck_writer session={0}", sessionId);
+            ws.terminate();
+        }
+    }
+
+    /** Stops the writer without sending anything more (the connection is gone). */
+    void stop() {
+        closing = true;
+        queue.clear();
+        queue.add(new Control(-1, null, null, false));
+    }
+
+    /** Frames waiting to be written. */
+    int queued() {
+        return frames.get();
+    }
+
+    private void drain() {
+        try {
+            while (true) {
+                Object item = queue.take();
+                if (item instanceof String frame) {
+                    frames.decrementAndGet();
+                    bytes.addAndGet(-frame.length());
+                    ws.send(frame, true);
+                    listener.sent();
+                } else if (item instanceof Control c && !control(c)) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "event=write_failed session={0} error={1}", sessionId, e.toString());
+            closing = true;
+            queue.clear();
+        }
+    }
+
+    /** Performs a control item; returns whether the writer goes on. */
+    private boolean control(Control c) {
+        if (c.ping()) {
+            ws.ping(BufferData.empty());
+            return true;
+        }
+        if (c.pong() != null) {
+            ws.pong(c.pong());
+            return true;
+        }
+        if (c.code() > 0) {
+            ws.close(c.code(), c.reason());
+        }
+        return false;
+    }
+}
