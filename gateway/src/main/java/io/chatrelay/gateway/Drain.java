@@ -40,7 +40,7 @@ final class Drain {
         long deadline = System.nanoTime() + grace.toNanos();
         connections.startDraining();
         List<ChatSession> sessions = new ArrayList<>(connections.sessions().snapshot());
-        LOG.log(Level.INFO, "event=drain_start sessions={0} grace_ms={1}", sessions.size(), grace.toMillis());
+        LOG.log(Level.INFO, "event=drain_start sessions={0} grace_ms={1}", String.valueOf(sessions.size()), String.valueOf(grace.toMillis()));
         sleep(Math.min(4000, grace.toMillis() / 4));
         Collections.shuffle(sessions);
         long window = Math.min(5000, grace.toMillis() / 4);
@@ -54,7 +54,7 @@ final class Drain {
         while (connections.sessions().count() > 0 && System.nanoTime() < deadline) {
             sleep(50);
         }
-        LOG.log(Level.INFO, "event=drain_done sessions_left={0}", connections.sessions().count());
+        LOG.log(Level.INFO, "event=drain_done sessions_left={0}", String.valueOf(connections.sessions().count()));
     }
 
     private static void sleep(long millis) {

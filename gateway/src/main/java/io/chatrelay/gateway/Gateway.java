@@ -100,7 +100,7 @@ public final class Gateway implements AutoCloseable {
         gateway.presence.start();
         long interval = config.heartbeat().interval().toMillis();
         gateway.heartbeat.scheduleWithFixedDelay(gateway.connections::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
-        LOG.log(Level.INFO, "event=gateway_started node={0} port={1} broker={2}", config.nodeId(), gateway.port(),
+        LOG.log(Level.INFO, "event=gateway_started node={0} port={1} broker={2}", config.nodeId(), String.valueOf(gateway.port()),
                 broker.getClass().getSimpleName());
         return gateway;
     }

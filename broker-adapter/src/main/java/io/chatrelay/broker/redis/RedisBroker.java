@@ -84,7 +84,7 @@ public final class RedisBroker implements Broker {
                 connect();
                 return;
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "event=redis_connect_failed retry_ms={0} error={1}", backoff, e.getMessage());
+                LOG.log(Level.WARNING, "event=redis_connect_failed retry_ms={0} error={1}", String.valueOf(backoff), e.getMessage());
                 sleep(backoff);
                 backoff = Math.min(backoff * 2, 5000);
             }

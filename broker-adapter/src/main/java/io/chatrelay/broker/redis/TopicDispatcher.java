@@ -110,7 +110,7 @@ final class TopicDispatcher implements AutoCloseable {
                     recovered += catchUp(e.getKey(), e.getValue());
                 }
             }
-            LOG.log(Level.INFO, "event=caught_up topics={0} frames={1}", topics.size(), recovered);
+            LOG.log(Level.INFO, "event=caught_up topics={0} frames={1}", String.valueOf(topics.size()), String.valueOf(recovered));
         } catch (Exception e) {
             LOG.log(Level.WARNING, "event=catch_up_failed retry_ms=1000 error={0}", e.toString());
             CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS, executor).execute(this::catchUp);

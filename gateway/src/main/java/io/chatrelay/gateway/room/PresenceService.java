@@ -137,7 +137,7 @@ public final class PresenceService implements AutoCloseable {
         if (!entries.isEmpty() && broker.state() == BrokerState.UP) {
             broker.refreshPresence(entries, node, settings.ttl().toMillis()).whenComplete((v, error) -> {
                 if (error != null) {
-                    LOG.log(Level.WARNING, "event=presence_refresh_failed entries={0} error={1}", entries.size(), error.toString());
+                    LOG.log(Level.WARNING, "event=presence_refresh_failed entries={0} error={1}", String.valueOf(entries.size()), error.toString());
                 }
             });
         }

@@ -80,7 +80,7 @@ final class Outbound {
             return false;
         }
         if (kind == Kind.CHAT && (n >= maxFrames || b + frame.length() > maxBytes)) {
-            LOG.log(Level.INFO, "event=slow_consumer session={0} queued_frames={1} queued_bytes={2}", sessionId, n, b);
+            LOG.log(Level.INFO, "event=slow_consumer session={0} queued_frames={1} queued_bytes={2}", sessionId, String.valueOf(n), String.valueOf(b));
             listener.slowConsumer();
             close(1013, "slow consumer: reconnect and recover with since", true);
             return false;
