@@ -73,7 +73,7 @@ final class ChatEndpoint implements WsListener {
         if (session == null) {
             return;
         }
-        if (!binaryInProgress) {
+        if (!binaryInProgress && connections.admitted(session)) {
             connections.service().error(session, new ProtocolException(ErrorCode.BINARY_UNSUPPORTED,
                     "binary frames are not supported: send JSON text frames", null));
         }

@@ -19,10 +19,13 @@ public final class ChatSession implements Recipient {
     private volatile Membership inbox;
     private volatile long lastHeard = System.nanoTime();
 
-    ChatSession(String id, Identity identity, Outbound out) {
+    private final RateLimiter limiter;
+
+    ChatSession(String id, Identity identity, Outbound out, RateLimiter limiter) {
         this.id = id;
         this.identity = identity;
         this.out = out;
+        this.limiter = limiter;
     }
 
     /**
@@ -72,6 +75,10 @@ public final class ChatSession implements Recipient {
 
     long lastHeard() {
         return lastHeard;
+    }
+
+    RateLimiter limiter() {
+        return limiter;
     }
 
     Outbound outbound() {

@@ -100,7 +100,8 @@ public final class Connections {
         String id = Long.toString(ids.incrementAndGet(), 36);
         Outbound out = new Outbound(ws, id, config.limits().outboundFrames(), config.limits().outboundBytes(),
                 metrics.outboundListener());
-        ChatSession session = new ChatSession(id, identity, out);
+        ChatSession session = new ChatSession(id, identity, out,
+                new RateLimiter(config.limits().ratePerSecond(), config.limits().rateBurst(), System.nanoTime()));
         if (draining || sessions.count() >= config.limits().maxConnections()) {
             metrics.refused();
             out.close(draining ? 1012 : 1013, draining ? "gateway restarting" : "gateway full", false);
@@ -124,6 +125,9 @@ public final class Connections {
     void onText(ChatSession session, String text) {
         metrics.frameIn();
         heard(session);
+        if (!admitted(session)) {
+            return;
+        }
         try {
             ClientFrame frame = decoder.decode(text);
             service.handle(session, frame);
@@ -133,6 +137,23 @@ public final class Connections {
             LOG.log(Level.ERROR, "event=frame_failed session=" + session.id(), e);
             service.error(session, new ProtocolException(ErrorCode.INTERNAL, "internal error, frame not processed", null));
         }
+    }
+
+    /** Applies the rate limit to one client frame; returns whether to serve it. */
+    boolean admitted(ChatSession session) {
+        switch (session.limiter().onFrame(System.nanoTime())) {
+            case ALLOW -> {
+                return true;
+            }
+            case REFUSE -> service.error(session, new ProtocolException(ErrorCode.RATE_LIMITED,
+                    "too many frames: at most " + config.limits().ratePerSecond() + " per second", null));
+            case CLOSE -> {
+                metrics.error(ErrorCode.RATE_LIMITED);
+                LOG.log(Level.INFO, "event=flood_closed session={0} user={1}", session.id(), session.user());
+                session.outbound().close(1008, "flooding: too many frames", true);
+            }
+        }
+        return false;
     }
 
     void heard(ChatSession session) {

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The queue is bounded in frames and bytes for fan-out traffic. Ephemeral frames are dropped
  * once it is half full; a chat frame that does not fit marks the connection a slow consumer, which
  * is closed with 1013 so that the client reconnects and recovers from history. Replies to the
- * client's own requests are always queued. {@link #offer} never blocks.
+ * client's own requests are queued up to twice the frame bound (a client that floods requests
+ * without reading the answers is closed with 1008). {@link #offer} never blocks.
  */
 final class Outbound {
     /** What a frame is, for the slow-consumer policy. */
@@ -77,6 +78,11 @@ final class Outbound {
         long b = bytes.get();
         if (kind == Kind.EPHEMERAL && (n >= maxFrames / 2 || b >= maxBytes / 2)) {
             listener.dropped();
+            return false;
+        }
+        if (kind == Kind.REPLY && n >= 2 * maxFrames) {
+            LOG.log(Level.INFO, "event=replies_unread session={0} queued_frames={1}", sessionId, String.valueOf(n));
+            close(1008, "not reading replies", true);
             return false;
         }
         if (kind == Kind.CHAT && (n >= maxFrames || b + frame.length() > maxBytes)) {
