@@ -98,8 +98,13 @@ public final class Connections {
 
     ChatSession open(WsSession ws, Identity identity) {
         String id = Long.toString(ids.incrementAndGet(), 36);
+        ChatSession[] holder = new ChatSession[1];
         Outbound out = new Outbound(ws, id, config.limits().outboundFrames(), config.limits().outboundBytes(),
-                metrics.outboundListener());
+                metrics.outboundListener(), () -> {
+                    if (holder[0] != null) {
+                        close(holder[0], "writer ended");
+                    }
+                });
         ChatSession session = new ChatSession(id, identity, out,
                 new RateLimiter(config.limits().ratePerSecond(), config.limits().rateBurst(), System.nanoTime()));
         if (draining || sessions.count() >= config.limits().maxConnections()) {
@@ -108,6 +113,7 @@ public final class Connections {
             return null;
         }
         sessions.add(session);
+        holder[0] = session;
         metrics.opened();
         LOG.log(Level.DEBUG, "event=session_open session={0} user={1}", id, identity.user());
         session.reply(ServerFrames.welcome(identity.user(), config.nodeId()));
@@ -125,7 +131,7 @@ public final class Connections {
     void onText(ChatSession session, String text) {
         metrics.frameIn();
         heard(session);
-        if (!admitted(session)) {
+        if (session.outbound().closing() || !admitted(session)) {
             return;
         }
         try {
@@ -177,8 +183,11 @@ public final class Connections {
         }
     }
 
+    /** Ends a session: idempotent, called on close, error, or when its writer ends. */
     void close(ChatSession session, String why) {
-        sessions.remove(session);
+        if (!sessions.remove(session)) {
+            return;
+        }
         session.outbound().stop();
         rooms.leaveAll(session);
         metrics.closed();

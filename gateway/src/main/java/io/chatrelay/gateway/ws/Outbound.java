@@ -43,6 +43,8 @@ final class Outbound {
     private final long maxBytes;
     private final Listener listener;
     private final Thread writer;
+    private final Runnable onTerminated;
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean closing;
 
     /** Observes what the writer does. */
@@ -60,8 +62,9 @@ final class Outbound {
         }
     }
 
-    Outbound(WsSession ws, String sessionId, int maxFrames, long maxBytes, Listener listener) {
+    Outbound(WsSession ws, String sessionId, int maxFrames, long maxBytes, Listener listener, Runnable onTerminated) {
         this.ws = ws;
+        this.onTerminated = onTerminated;
         this.sessionId = sessionId;
         this.maxFrames = maxFrames;
         this.maxBytes = maxBytes;
@@ -132,6 +135,17 @@ final class Outbound {
         }
     }
 
+    /** Gives the client a few seconds to answer our close frame, then cuts the connection. */
+    private void awaitCloseReply() {
+        try {
+            if (!stopped.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                abort();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** A writer blocked on a client that reads nothing cannot send the close: cut the socket. */
     private void terminateIfStuck() {
         try {
@@ -141,15 +155,31 @@ final class Outbound {
         }
         if (writer.isAlive()) {
             LOG.log(Level.INFO, "event=terminate_stuck_writer session={0}", sessionId);
-            ws.terminate();
+            abort();
+        }
+    }
+
+    /**
+     * Cuts the connection: Helidon 4.2 tells the listener nothing when a socket dies or a close
+     * handshake is never answered, so the gateway ends such connections itself, by interrupting
+     * the connection's reader (a virtual thread blocked on a socket read closes the socket).
+     */
+    private void abort() {
+        if (ws instanceof io.helidon.webserver.spi.ServerConnection connection) {
+            connection.close(true);
         }
     }
 
     /** Stops the writer without sending anything more (the connection is gone). */
     void stop() {
         closing = true;
+        stopped.countDown();
         queue.clear();
         queue.add(new Control(-1, null, null, false));
+    }
+
+    boolean closing() {
+        return closing;
     }
 
     /** Frames waiting to be written. */
@@ -176,6 +206,9 @@ final class Outbound {
             LOG.log(Level.DEBUG, "event=write_failed session={0} error={1}", sessionId, e.toString());
             closing = true;
             queue.clear();
+            abort();
+        } finally {
+            onTerminated.run();
         }
     }
 
@@ -191,6 +224,7 @@ final class Outbound {
         }
         if (c.code() > 0) {
             ws.close(c.code(), c.reason());
+            awaitCloseReply();
         }
         return false;
     }

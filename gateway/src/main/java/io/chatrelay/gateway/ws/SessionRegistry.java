@@ -12,8 +12,8 @@ public final class SessionRegistry {
         sessions.put(session.id(), session);
     }
 
-    void remove(ChatSession session) {
-        sessions.remove(session.id());
+    boolean remove(ChatSession session) {
+        return sessions.remove(session.id(), session);
     }
 
     /**

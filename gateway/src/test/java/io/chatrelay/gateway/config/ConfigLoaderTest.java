@@ -1,0 +1,265 @@
+package io.chatrelay.gateway.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+class ConfigLoaderTest {
+    private static final String SECRET = "0123456789abcdef0123456789abcdef-test";
+
+    /**
+     * For every environment variable: a valid value distinct from the default, the field it must
+     * set, and that field's expected value. Together the entries read every field of the config.
+     */
+    private static final Map<String, Override> TABLE = table(
+            new Override("CHAT_PORT", "9091", GatewayConfig::port, 9091),
+            new Override("CHAT_NODE_ID", "gw-test-7", GatewayConfig::nodeId, "gw-test-7"),
+            new Override("CHAT_REDIS_URI", "redis://cache:6380", c -> c.redis().uri(), "redis://cache:6380"),
+            new Override("CHAT_REDIS_PREFIX", "relay-test", c -> c.redis().prefix(), "relay-test"),
+            new Override("CHAT_REDIS_TIMEOUT", "PT7S", c -> c.redis().timeout(), Duration.ofSeconds(7)),
+            new Override("CHAT_DEFAULT_ROOM", "general", GatewayConfig::defaultRoom, "general"),
+            new Override("CHAT_MAX_TEXT", "1001", c -> c.limits().maxText(), 1001),
+            new Override("CHAT_MAX_ROOMS", "7", c -> c.limits().maxRooms(), 7),
+            new Override("CHAT_MAX_FRAME", "2048", c -> c.limits().maxFrame(), 2048),
+            new Override("CHAT_MAX_CONNECTIONS", "1234", c -> c.limits().maxConnections(), 1234),
+            new Override("CHAT_RATE_PER_SECOND", "11", c -> c.limits().ratePerSecond(), 11),
+            new Override("CHAT_RATE_BURST", "33", c -> c.limits().rateBurst(), 33),
+            new Override("CHAT_OUTBOUND_FRAMES", "77", c -> c.limits().outboundFrames(), 77),
+            new Override("CHAT_OUTBOUND_BYTES", "4097", c -> c.limits().outboundBytes(), 4097),
+            new Override("CHAT_HISTORY_MAX_LEN", "501", c -> c.history().maxLen(), 501),
+            new Override("CHAT_HISTORY_JOIN_LIMIT", "25", c -> c.history().joinLimit(), 25),
+            new Override("CHAT_PRESENCE_TTL", "PT41S", c -> c.presence().ttl(), Duration.ofSeconds(41)),
+            new Override("CHAT_PRESENCE_REFRESH", "PT3S", c -> c.presence().refresh(), Duration.ofSeconds(3)),
+            new Override("CHAT_PRESENCE_SWEEP", "PT9S", c -> c.presence().sweep(), Duration.ofSeconds(9)),
+            new Override("CHAT_HEARTBEAT_INTERVAL", "PT44S", c -> c.heartbeat().interval(), Duration.ofSeconds(44)),
+            new Override("CHAT_HEARTBEAT_TIMEOUT", "PT91S", c -> c.heartbeat().timeout(), Duration.ofSeconds(91)),
+            new Override("CHAT_AUTH_GUESTS", "false", c -> c.auth().guests(), false),
+            new Override("CHAT_AUTH_JWT_SECRET", SECRET, c -> c.auth().jwtSecret(), SECRET),
+            new Override("CHAT_ORIGINS", "https://a.example, https://b.example:8443",
+                    GatewayConfig::origins, List.of("https://a.example", "https://b.example:8443")),
+            new Override("CHAT_DRAIN_GRACE", "PT3S", GatewayConfig::drainGrace, Duration.ofSeconds(3)));
+
+    /** Variables that cannot be valid alone, and what they need. */
+    private static final Map<String, Map<String, String>> COMPANIONS =
+            Map.of("CHAT_AUTH_GUESTS", Map.of("CHAT_AUTH_JWT_SECRET", SECRET));
+
+    // ---- defaults --------------------------------------------------------------------------
+
+    @Test
+    void loadsTheDefaultsOfApplicationYaml() throws Exception {
+        GatewayConfig c = ConfigLoader.load(Map.of());
+
+        assertThat(c.port()).isEqualTo(8080);
+        assertThat(c.nodeId()).isEqualTo(InetAddress.getLocalHost().getHostName());
+        assertThat(c.redis().uri()).isEmpty();
+        assertThat(c.redis().enabled()).isFalse();
+        assertThat(c.redis().prefix()).isEqualTo("chat");
+        assertThat(c.redis().timeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.defaultRoom()).isEqualTo("lobby");
+        assertThat(c.limits()).isEqualTo(new GatewayConfig.Limits(4096, 32, 65536, 15000, 20, 40, 1024, 1048576));
+        assertThat(c.history()).isEqualTo(new GatewayConfig.History(1000, 50));
+        assertThat(c.presence()).isEqualTo(new GatewayConfig.Presence(
+                Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofSeconds(5)));
+        assertThat(c.heartbeat()).isEqualTo(new GatewayConfig.Heartbeat(Duration.ofSeconds(30), Duration.ofSeconds(75)));
+        assertThat(c.auth()).isEqualTo(new GatewayConfig.Auth(true, ""));
+        assertThat(c.origins()).isEmpty();
+        assertThat(c.drainGrace()).isEqualTo(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void ignoresVariablesThatAreNotInTheMapping() {
+        Map<String, String> env = Map.of("PORT", "1", "chat.port", "2", "CHAT_PORT_X", "3", "chat_port", "4",
+                "CHAT_LIMITS_MAX_TEXT", "5", "CHAT_CHAT_PORT", "6");
+
+        GatewayConfig c = ConfigLoader.load(env);
+
+        assertThat(c.port()).isEqualTo(8080);
+        assertThat(c.limits().maxText()).isEqualTo(4096);
+    }
+
+    // ---- the mapping -----------------------------------------------------------------------
+
+    @Test
+    void coversEveryVariableOfTheMapping() {
+        assertThat(TABLE.keySet()).containsExactlyInAnyOrderElementsOf(EnvMapping.VARIABLES.keySet());
+    }
+
+    @Test
+    void mapsEveryVariableToAKeyUnderChat() {
+        assertThat(EnvMapping.VARIABLES.values()).allSatisfy(key -> assertThat(key).startsWith("chat."));
+        assertThat(EnvMapping.VARIABLES.values()).doesNotHaveDuplicates();
+        assertThat(EnvMapping.VARIABLES.keySet()).allSatisfy(name -> assertThat(name).matches("CHAT_[A-Z_]+"));
+    }
+
+    static Stream<Arguments> variables() {
+        return EnvMapping.VARIABLES.keySet().stream().map(Arguments::of);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variables")
+    void overridesExactlyItsOwnSetting(String variable) {
+        Override override = TABLE.get(variable);
+        assertThat(override).as("a test value for %s", variable).isNotNull();
+        GatewayConfig defaults = ConfigLoader.load(Map.of());
+        assertThat(override.read(defaults)).as("test value of %s differs from the default", variable)
+                .isNotEqualTo(override.expected());
+        Map<String, String> env = new HashMap<>(COMPANIONS.getOrDefault(variable, Map.of()));
+        env.put(variable, override.value());
+
+        GatewayConfig c = ConfigLoader.load(env);
+
+        assertThat(override.read(c)).as(variable).isEqualTo(override.expected());
+        for (Override other : TABLE.values()) {
+            if (!other.variable().equals(variable) && !env.containsKey(other.variable())) {
+                assertThat(other.read(c)).as("%s must not change the setting of %s", variable, other.variable())
+                        .isEqualTo(other.read(defaults));
+            }
+        }
+    }
+
+    @Test
+    void appliesAllVariablesTogether() {
+        Map<String, String> env = new HashMap<>();
+        TABLE.values().forEach(o -> env.put(o.variable(), o.value()));
+
+        GatewayConfig c = ConfigLoader.load(env);
+
+        assertThat(TABLE.values()).allSatisfy(o -> assertThat(o.read(c)).as(o.variable()).isEqualTo(o.expected()));
+    }
+
+    @Test
+    void overridesAreExposedUnderTheirConfigurationKeys() {
+        Map<String, String> env = new HashMap<>();
+        TABLE.values().forEach(o -> env.put(o.variable(), o.value()));
+        env.put("UNRELATED", "x");
+
+        Map<String, String> overrides = EnvMapping.overrides(env);
+
+        assertThat(overrides).hasSize(EnvMapping.VARIABLES.size());
+        EnvMapping.VARIABLES.forEach((variable, key) -> assertThat(overrides).containsEntry(key, env.get(variable)));
+    }
+
+    @Test
+    void disablesTheDefaultRoomWithAnEmptyValue() {
+        assertThat(ConfigLoader.load(Map.of("CHAT_DEFAULT_ROOM", "")).defaultRoom()).isEmpty();
+    }
+
+    @Test
+    void fallsBackToTheHostNameForABlankNodeId() throws Exception {
+        assertThat(ConfigLoader.load(Map.of("CHAT_NODE_ID", "  ")).nodeId())
+                .isEqualTo(InetAddress.getLocalHost().getHostName());
+    }
+
+    @Test
+    void splitsOriginsOnCommasAndDropsBlanks() {
+        GatewayConfig c = ConfigLoader.load(Map.of("CHAT_ORIGINS", " https://a.example ,, ,https://b.example,"));
+
+        assertThat(c.origins()).containsExactly("https://a.example", "https://b.example");
+    }
+
+    @Test
+    void enablesRedisWhenAUriIsSet() {
+        assertThat(ConfigLoader.load(Map.of("CHAT_REDIS_URI", "redis://localhost:6379")).redis().enabled()).isTrue();
+    }
+
+    // ---- durations -------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @CsvSource({"PT5S, 5", "5s, 5", "5S, 5", "pt5s, 5", "90s, 90", "2m, 120", "PT1M30S, 90", "1m30s, 90", "P1D, 86400", "1h, 3600"})
+    void acceptsIsoAndShortDurations(String text, long seconds) {
+        GatewayConfig c = ConfigLoader.load(Map.of("CHAT_DRAIN_GRACE", text));
+
+        assertThat(c.drainGrace()).isEqualTo(Duration.ofSeconds(seconds));
+    }
+
+    @Test
+    void acceptsFractionalSeconds() {
+        assertThat(ConfigLoader.load(Map.of("CHAT_REDIS_TIMEOUT", "0.5s")).redis().timeout()).isEqualTo(Duration.ofMillis(500));
+    }
+
+    // ---- invalid values --------------------------------------------------------------------
+
+    static Stream<Arguments> invalidValues() {
+        return Stream.of(
+                arguments("refresh equal to ttl", Map.of("CHAT_PRESENCE_REFRESH", "PT15S")),
+                arguments("refresh longer than ttl", Map.of("CHAT_PRESENCE_TTL", "4s", "CHAT_PRESENCE_REFRESH", "5s")),
+                arguments("secret of 31 bytes", Map.of("CHAT_AUTH_JWT_SECRET", "x".repeat(31))),
+                arguments("secret of 15 two-byte characters (30 bytes)", Map.of("CHAT_AUTH_JWT_SECRET", "é".repeat(15))),
+                arguments("guests off without secret", Map.of("CHAT_AUTH_GUESTS", "false")),
+                arguments("guests off with blank secret", Map.of("CHAT_AUTH_GUESTS", "false", "CHAT_AUTH_JWT_SECRET", "   ")),
+                arguments("heartbeat timeout not longer than interval", Map.of("CHAT_HEARTBEAT_TIMEOUT", "PT30S")),
+                arguments("zero duration", Map.of("CHAT_DRAIN_GRACE", "0s")),
+                arguments("negative duration", Map.of("CHAT_REDIS_TIMEOUT", "-5s")),
+                arguments("port out of range", Map.of("CHAT_PORT", "65536")),
+                arguments("negative port", Map.of("CHAT_PORT", "-1")),
+                arguments("node id with separator", Map.of("CHAT_NODE_ID", "gw|1")),
+                arguments("max frame below 1024", Map.of("CHAT_MAX_FRAME", "1023")),
+                arguments("zero max text", Map.of("CHAT_MAX_TEXT", "0")),
+                arguments("zero rooms", Map.of("CHAT_MAX_ROOMS", "0")),
+                arguments("zero rate", Map.of("CHAT_RATE_PER_SECOND", "0")),
+                arguments("zero history", Map.of("CHAT_HISTORY_MAX_LEN", "0")),
+                arguments("zero join limit", Map.of("CHAT_HISTORY_JOIN_LIMIT", "0")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidValues")
+    void refusesInvalidSettings(String description, Map<String, String> env) {
+        assertThatIllegalArgumentException().as(description).isThrownBy(() -> ConfigLoader.load(env));
+    }
+
+    @Test
+    void acceptsASecretOfExactly32Bytes() {
+        Map<String, String> env = Map.of("CHAT_AUTH_GUESTS", "false", "CHAT_AUTH_JWT_SECRET", "s".repeat(32));
+
+        GatewayConfig c = ConfigLoader.load(env);
+
+        assertThat(c.auth().guests()).isFalse();
+        assertThat(c.auth().jwtSecret()).hasSize(32);
+    }
+
+    @Test
+    void countsSecretLengthInUtf8Bytes() {
+        // 16 characters, 32 bytes
+        GatewayConfig c = ConfigLoader.load(Map.of("CHAT_AUTH_JWT_SECRET", "é".repeat(16)));
+
+        assertThat(c.auth().jwtSecret()).isEqualTo("é".repeat(16));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"CHAT_PORT, eighty", "CHAT_MAX_TEXT, 4k", "CHAT_DRAIN_GRACE, soon", "CHAT_PRESENCE_TTL, 500ms"})
+    void refusesUnparseableValues(String variable, String value) {
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of(variable, value))).isInstanceOf(RuntimeException.class);
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------
+
+    private record Override(String variable, String value, Function<GatewayConfig, Object> reader, Object expected) {
+        Object read(GatewayConfig c) {
+            return reader.apply(c);
+        }
+    }
+
+    private static Map<String, Override> table(Override... overrides) {
+        Map<String, Override> map = new LinkedHashMap<>();
+        for (Override o : overrides) {
+            map.put(o.variable(), o);
+        }
+        return map;
+    }
+}
