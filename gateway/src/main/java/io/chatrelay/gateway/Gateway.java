@@ -62,14 +62,25 @@ public final class Gateway implements AutoCloseable {
         metrics.gauge("chat_rooms", "topics with local members", config.nodeId(), () -> registry.topics().size());
         metrics.gauge("chat_deliveries", "frames offered to local members", config.nodeId(), registry::deliveries);
         broker.start(new BrokerListener() {
+            private boolean wasDown;
+
             @Override
             public void onFrame(StoredFrame frame) {
                 registry.fanOut(frame);
+                if (!frame.ephemeral()) {
+                    metrics.delivered(frame.frame(), System.currentTimeMillis());
+                }
             }
 
             @Override
             public void onStateChange(BrokerState state) {
                 LOG.log(Level.INFO, "event=broker_state node={0} state={1}", config.nodeId(), state);
+                if (state == BrokerState.DOWN) {
+                    wasDown = true;
+                } else if (state == BrokerState.UP && wasDown) {
+                    wasDown = false;
+                    metrics.brokerReconnected();
+                }
             }
         });
         this.server = WebServer.builder()

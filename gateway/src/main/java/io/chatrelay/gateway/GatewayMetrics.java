@@ -24,6 +24,8 @@ public final class GatewayMetrics {
     private final Counter slowConsumers;
     private final Counter dropped;
     private final Counter heartbeatTimeouts;
+    private final Counter brokerReconnects;
+    private final io.helidon.metrics.api.Timer latency;
     private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
 
     /**
@@ -42,6 +44,12 @@ public final class GatewayMetrics {
         slowConsumers = counter("chat_slow_consumer_closes", "connections closed with 1013 as slow consumers", tags);
         dropped = counter("chat_ephemeral_dropped", "typing/presence frames dropped for slow connections", tags);
         heartbeatTimeouts = counter("chat_heartbeat_timeouts", "connections closed for missing pongs", tags);
+        brokerReconnects = counter("chat_broker_reconnects", "broker connection restored after a loss", tags);
+        latency = registry.getOrCreate(io.helidon.metrics.api.Timer.builder("chat_delivery_latency")
+                .tags(tags).description("time from a message's ts (sender's gateway clock) to its fan-out here")
+                .publishPercentileHistogram(true)
+                .minimumExpectedValue(java.time.Duration.ofNanos(100_000))
+                .maximumExpectedValue(java.time.Duration.ofSeconds(10)));
         for (ErrorCode code : ErrorCode.values()) {
             List<Tag> withCode = List.of(Tag.create("node", node), Tag.create("code", code.wire()));
             errors.put(code, counter("chat_errors", "error frames sent, by code", withCode));
@@ -63,6 +71,36 @@ public final class GatewayMetrics {
     public void gauge(String name, String description, String node, Supplier<? extends Number> value) {
         registry.getOrCreate(Gauge.builder(name, () -> value.get().doubleValue())
                 .tags(List.of(Tag.create("node", node))).description(description));
+    }
+
+    /** The broker connection came back. */
+    public void brokerReconnected() {
+        brokerReconnects.increment();
+    }
+
+    /**
+     * Records publish-to-fan-out latency of a stored room or direct message frame, read from its
+     * {@code "ts":} field (written last by {@code ServerFrames}); other frames are ignored.
+     *
+     * @param frame  the frame text
+     * @param nowMillis current epoch milliseconds
+     */
+    public void delivered(String frame, long nowMillis) {
+        int at = frame.lastIndexOf("\"ts\":");
+        if (at < 0) {
+            return;
+        }
+        long ts = 0;
+        for (int i = at + 5; i < frame.length(); i++) {
+            char c = frame.charAt(i);
+            if (c < '0' || c > '9') {
+                break;
+            }
+            ts = ts * 10 + (c - '0');
+        }
+        if (ts > 0 && nowMillis >= ts) {
+            latency.record(java.time.Duration.ofMillis(nowMillis - ts));
+        }
     }
 
     /** A session opened. */

@@ -39,7 +39,7 @@ public final class ConfigLoader {
      */
     public static GatewayConfig from(Config c) {
         return new GatewayConfig(
-                c.get("port").asInt().orElse(8080),
+                num(c, "port", 8080),
                 nodeId(c.get("node-id").asString().orElse("")),
                 new GatewayConfig.Redis(str(c, "redis.uri", ""), str(c, "redis.prefix", "chat"),
                         dur(c, "redis.timeout", "PT5S")),
@@ -52,7 +52,7 @@ public final class ConfigLoader {
                 new GatewayConfig.Presence(dur(c, "presence.ttl", "PT15S"), dur(c, "presence.refresh", "PT5S"),
                         dur(c, "presence.sweep", "PT5S")),
                 new GatewayConfig.Heartbeat(dur(c, "heartbeat.interval", "PT30S"), dur(c, "heartbeat.timeout", "PT75S")),
-                new GatewayConfig.Auth(c.get("auth.guests").asBoolean().orElse(true), str(c, "auth.jwt-secret", "")),
+                new GatewayConfig.Auth(bool(str(c, "auth.guests", "true"), "auth.guests"), str(c, "auth.jwt-secret", "")),
                 list(str(c, "origins", "")),
                 dur(c, "drain.grace", "PT20S"));
     }
@@ -73,12 +73,28 @@ public final class ConfigLoader {
     }
 
     private static int num(Config c, String key, int fallback) {
-        return c.get(key).asInt().orElse(fallback);
+        String text = str(c, key, Integer.toString(fallback));
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer, was: " + text, e);
+        }
+    }
+
+    private static boolean bool(String text, String key) {
+        if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(text);
+        }
+        throw new IllegalArgumentException(key + " must be true or false, was: " + text);
     }
 
     private static Duration dur(Config c, String key, String fallback) {
         String text = str(c, key, fallback).toUpperCase(java.util.Locale.ROOT);
-        return Duration.parse(text.startsWith("P") ? text : "PT" + text);
+        try {
+            return Duration.parse(text.startsWith("P") ? text : "PT" + text);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(key + " must be a duration such as PT5S or 5s, was: " + text, e);
+        }
     }
 
     private static List<String> list(String csv) {

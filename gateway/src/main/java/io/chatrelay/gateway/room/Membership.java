@@ -24,6 +24,8 @@ public final class Membership {
     private final ReentrantLock lock = new ReentrantLock();
     private List<StoredFrame> buffer = new ArrayList<>();
     private volatile boolean replaying = true;
+    /** Newest id the join answer carried; live stored frames up to it are duplicates. */
+    private volatile StreamId guard;
     private boolean overflowed;
 
     Membership(String topic, Recipient recipient) {
@@ -61,6 +63,12 @@ public final class Membership {
             } finally {
                 lock.unlock();
             }
+        }
+        if (guard != null && !frame.ephemeral()) {
+            if (StreamId.parse(frame.id()).compareTo(guard) <= 0) {
+                return;
+            }
+            guard = null;
         }
         recipient.deliver(frame.frame(), droppable(frame));
     }
@@ -103,6 +111,7 @@ public final class Membership {
                 }
             }
             buffer = List.of();
+            guard = last;
             replaying = false;
         } finally {
             lock.unlock();

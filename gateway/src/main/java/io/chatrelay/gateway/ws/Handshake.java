@@ -67,7 +67,9 @@ public final class Handshake {
         DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
         p.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256,
                 new ImmutableSecret<>(secret.getBytes(StandardCharsets.UTF_8))));
-        p.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(null, Set.of("sub", "exp")));
+        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(null, Set.of("sub", "exp"));
+        claims.setMaxClockSkew(0);
+        p.setJWTClaimsSetVerifier(claims);
         return p;
     }
 
@@ -85,7 +87,7 @@ public final class Handshake {
         if (!originAllowed(origin, host)) {
             return new Rejected(403, "origin not allowed");
         }
-        String token = queryToken != null ? queryToken : bearer(authorization);
+        String token = queryToken != null && !queryToken.isEmpty() ? queryToken : bearer(authorization);
         if (token != null) {
             return verify(token);
         }

@@ -22,6 +22,18 @@ class MembershipTest {
     private final Membership membership = new Membership(ROOM, recipient);
 
     @Test
+    void dropsLiveCopiesOfMessagesTheAnswerAlreadyCarried() {
+        membership.goLive("answer", "2-0");
+        membership.deliver(stored("1-5"));
+        membership.deliver(stored("2-0"));
+        membership.deliver(ephemeral("typing"));
+        membership.deliver(stored("2-1"));
+        membership.deliver(stored("3-0"));
+
+        assertThat(recipient.frames()).containsExactly("answer", "typing", "frame 2-1", "frame 3-0");
+    }
+
+    @Test
     void buffersLiveFramesWhileReplaying() {
         membership.deliver(stored("1-0"));
         membership.deliver(ephemeral("typing"));
