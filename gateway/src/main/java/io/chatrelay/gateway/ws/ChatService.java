@@ -55,7 +55,7 @@ public final class ChatService {
             case ClientFrame.Typing t -> typing(session, t);
             case ClientFrame.Ping p -> session.reply(ServerFrames.PONG);
             case ClientFrame.Status s -> session.reply(ServerFrames.status(config.nodeId(), sessions.count(),
-                    registry.topics().size(), broker.state().name()));
+                    (int) registry.topics().stream().filter(t -> Topics.roomOf(t) != null).count(), broker.state().name()));
         }
     }
 

@@ -1,0 +1,249 @@
+package io.chatrelay.it;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerPort;
+import com.github.dockerjava.api.model.Frame;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.ComposeContainer;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The project's real {@code docker-compose.yml} (redis, three gateways, HAProxy), started through
+ * Testcontainers' {@link ComposeContainer} with the local {@code docker compose}, images built by
+ * compose. {@code CHAT_LB_PORT} and {@code CHAT_STATS_PORT} set empty make compose publish the
+ * load balancer on free ports of 127.0.0.1 instead of 8080/8404.
+ */
+final class ComposeStack implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ComposeStack.class.getName());
+
+    static final String LB = "lb";
+    static final String GATEWAY = "gateway";
+    static final String REDIS = "redis";
+    static final int GATEWAYS = 3;
+
+    private static final String PROJECT_LABEL = "com.docker.compose.project";
+    private static final String SERVICE_LABEL = "com.docker.compose.service";
+
+    private final Path root;
+    /** Unique per run: the compose project is this prefix plus a random suffix chosen by Testcontainers. */
+    private final String projectPrefix =
+            "chatrelay-it-" + UUID.randomUUID().toString().substring(0, 8).toLowerCase(Locale.ROOT);
+    private final ComposeContainer compose;
+    private final DockerClient docker = DockerClientFactory.instance().client();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private int lbPort;
+    private int statsPort;
+
+    ComposeStack() {
+        this.root = projectRoot();
+        File main = root.resolve("docker-compose.yml").toFile();
+        this.compose = new ComposeContainer(projectPrefix, main)
+                .withLocalCompose(true)
+                // empty = Docker picks free ports on 127.0.0.1 for the LB (not 8080/8404, which
+                // a stack or a gateway a developer runs may hold)
+                .withEnv("CHAT_LB_PORT", "")
+                .withEnv("CHAT_STATS_PORT", "")
+                .withBuild(true)
+                // the images exist locally (redis, haproxy) or are built by compose (gateway)
+                .withPull(false)
+                .withRemoveVolumes(true)
+                .withStartupTimeout(Duration.ofMinutes(10));
+    }
+
+    /** The repository root: system property {@code chatrelay.projectRoot} (set by failsafe), else found upwards. */
+    static Path projectRoot() {
+        String prop = System.getProperty("chatrelay.projectRoot");
+        Path start = prop == null || prop.isBlank() ? Paths.get("").toAbsolutePath() : Paths.get(prop).toAbsolutePath();
+        for (Path p = start; p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("docker-compose.yml")) && Files.isDirectory(p.resolve("it"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no docker-compose.yml found from " + start
+                + " upwards (system property chatrelay.projectRoot=" + prop + ")");
+    }
+
+    /** {@code docker compose up --build}, then waits for the LB and all gateways to be ready. */
+    void start() {
+        long t0 = System.nanoTime();
+        LOG.info(() -> "docker compose up --build (project " + projectPrefix + "*, root " + root + ")");
+        compose.start();
+        LOG.info(() -> "compose up took " + seconds(t0) + " s");
+
+        Container lb = await("the lb container").atMost(Duration.ofSeconds(30))
+                .until(() -> containers(LB).stream().findFirst(), Optional::isPresent).orElseThrow();
+        lbPort = publishedPort(lb, 8080);
+        statsPort = publishedPort(lb, 8404);
+        LOG.info(() -> "load balancer on 127.0.0.1:" + lbPort + ", HAProxy stats on 127.0.0.1:" + statsPort);
+
+        await("all " + GATEWAYS + " gateways healthy (docker health check)")
+                .atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> healthyGateways().size() == GATEWAYS);
+        await("HAProxy sees all " + GATEWAYS + " gateways UP")
+                .atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> upServersInLb() == GATEWAYS);
+        await("the load balancer answers /observe/health/ready")
+                .atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> get("/observe/health/ready").statusCode() == 200);
+        LOG.info(() -> "stack ready after " + seconds(t0) + " s");
+    }
+
+    int lbPort() {
+        return lbPort;
+    }
+
+    /** {@code ws://127.0.0.1:<lb port>/}: the base for WebSocket URIs. */
+    URI wsBase() {
+        return URI.create("ws://127.0.0.1:" + lbPort + "/");
+    }
+
+    URI httpBase() {
+        return URI.create("http://127.0.0.1:" + lbPort + "/");
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(httpBase().resolve(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The project's containers of a service (running or not). */
+    List<Container> containers(String service) {
+        return docker.listContainersCmd().withShowAll(true)
+                .withLabelFilter(java.util.Map.of(SERVICE_LABEL, service))
+                .exec().stream()
+                .filter(c -> c.getLabels() != null && c.getLabels().getOrDefault(PROJECT_LABEL, "").startsWith(projectPrefix))
+                .toList();
+    }
+
+    /** All containers of this compose project. */
+    List<Container> allContainers() {
+        return docker.listContainersCmd().withShowAll(true).exec().stream()
+                .filter(c -> c.getLabels() != null && c.getLabels().getOrDefault(PROJECT_LABEL, "").startsWith(projectPrefix))
+                .toList();
+    }
+
+    /** Hostnames (= node ids: CHAT_NODE_ID is unset) of the gateways whose docker health check passes. */
+    List<String> healthyGateways() {
+        return containers(GATEWAY).stream()
+                .map(c -> docker.inspectContainerCmd(c.getId()).exec())
+                .filter(i -> i.getState() != null && Boolean.TRUE.equals(i.getState().getRunning())
+                        && i.getState().getHealth() != null && "healthy".equals(i.getState().getHealth().getStatus()))
+                .map(i -> i.getConfig().getHostName())
+                .toList();
+    }
+
+    /** The gateway container whose hostname is {@code node}. */
+    InspectContainerResponse gatewayOfNode(String node) {
+        return containers(GATEWAY).stream()
+                .map(c -> docker.inspectContainerCmd(c.getId()).exec())
+                .filter(i -> node.equals(i.getConfig().getHostName()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no gateway container has hostname " + node));
+    }
+
+    /** {@code docker kill} (SIGKILL: no draining, like a crash). */
+    void kill(InspectContainerResponse container) {
+        docker.killContainerCmd(container.getId()).exec();
+    }
+
+    /** How many servers of backend {@code gateways} HAProxy has UP (from its stats CSV). */
+    int upServersInLb() throws IOException, InterruptedException {
+        HttpResponse<String> csv = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statsPort + "/stats;csv"))
+                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        int up = 0;
+        for (String line : csv.body().split("\n")) {
+            String[] f = line.split(",", -1);
+            // pxname,svname,...,status is column 18 (index 17)
+            if (f.length > 17 && "gateways".equals(f[0]) && f[1].startsWith("gw") && f[17].startsWith("UP")) {
+                up++;
+            }
+        }
+        return up;
+    }
+
+    /** Writes every container's log to {@code it/target/compose-logs/} (for post-mortems). */
+    void dumpLogs() {
+        Path dir = root.resolve("it/target/compose-logs");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            LOG.warning("cannot create " + dir + ": " + e);
+            return;
+        }
+        for (Container c : allContainers()) {
+            String name = c.getNames()[0].replaceFirst("^/", "");
+            StringBuilder out = new StringBuilder();
+            try {
+                docker.logContainerCmd(c.getId()).withStdOut(true).withStdErr(true).withTimestamps(true).withTailAll()
+                        .exec(new ResultCallback.Adapter<Frame>() {
+                            @Override
+                            public void onNext(Frame frame) {
+                                out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                            }
+                        }).awaitCompletion(10, TimeUnit.SECONDS);
+                Files.writeString(dir.resolve(name + ".log"), out);
+            } catch (Exception e) {
+                LOG.warning("cannot save the log of " + name + ": " + e);
+            }
+        }
+    }
+
+    /** {@code docker compose down -v}, then makes sure no container of the project is left. */
+    @Override
+    public void close() {
+        try {
+            dumpLogs();
+        } catch (RuntimeException e) {
+            LOG.warning("dumping logs failed: " + e);
+        }
+        try {
+            compose.stop();
+        } catch (RuntimeException e) {
+            LOG.warning("docker compose down failed: " + e);
+        }
+        for (Container c : allContainers()) {
+            LOG.warning("removing leftover container " + String.join(",", c.getNames()));
+            try {
+                docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+            } catch (RuntimeException e) {
+                LOG.warning("cannot remove " + c.getId() + ": " + e);
+            }
+        }
+    }
+
+    private static int publishedPort(Container c, int privatePort) {
+        for (ContainerPort p : c.getPorts()) {
+            if (p.getPrivatePort() != null && p.getPrivatePort() == privatePort && p.getPublicPort() != null) {
+                return p.getPublicPort();
+            }
+        }
+        throw new IllegalStateException("port " + privatePort + " of " + String.join(",", c.getNames()) + " is not published");
+    }
+
+    private static long seconds(long t0) {
+        return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+    }
+}
