@@ -58,7 +58,8 @@ class TwoGatewaysRedisIT {
 
     private static GatewayConfig config(String node) {
         return TestGateways.config(node, Map.of("CHAT_REDIS_URI", uri(), "CHAT_REDIS_PREFIX", PREFIX,
-                "CHAT_PRESENCE_TTL", "PT2S", "CHAT_PRESENCE_REFRESH", "PT0.5S", "CHAT_PRESENCE_SWEEP", "PT0.5S"));
+                "CHAT_PRESENCE_TTL", "PT2S", "CHAT_PRESENCE_REFRESH", "PT0.5S", "CHAT_PRESENCE_SWEEP", "PT0.5S",
+                "CHAT_RATE_PER_SECOND", "1000", "CHAT_RATE_BURST", "1000"));
     }
 
     private static boolean ready(Gateway g) throws Exception {

@@ -169,6 +169,24 @@ final class ComposeStack implements AutoCloseable {
         docker.killContainerCmd(container.getId()).exec();
     }
 
+    /** {@code docker stop} (SIGTERM, then SIGKILL after the timeout): a gateway drains. */
+    void stop(String containerId, int timeoutSeconds) {
+        docker.stopContainerCmd(containerId).withTimeout(timeoutSeconds).exec();
+    }
+
+    /** {@code docker start} of a stopped or killed container. */
+    void startContainer(String containerId) {
+        docker.startContainerCmd(containerId).exec();
+    }
+
+    /** Waits until all gateways are healthy again and HAProxy has them all UP. */
+    void awaitAllGatewaysUp(Duration atMost) {
+        await("all gateways healthy").atMost(atMost).pollInterval(Duration.ofMillis(500))
+                .until(() -> healthyGateways().size() == GATEWAYS);
+        await("HAProxy sees all gateways UP").atMost(atMost).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> upServersInLb() == GATEWAYS);
+    }
+
     /** How many servers of backend {@code gateways} HAProxy has UP (from its stats CSV). */
     int upServersInLb() throws IOException, InterruptedException {
         HttpResponse<String> csv = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statsPort + "/stats;csv"))

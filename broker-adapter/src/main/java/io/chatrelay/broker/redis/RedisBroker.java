@@ -20,6 +20,9 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -44,6 +47,7 @@ public final class RedisBroker implements Broker {
 
     private final RedisSettings settings;
     private final RedisKeys keys;
+    private final ClientResources resources;
     private final RedisClient client;
     private final ConnectionTracker tracker = new ConnectionTracker(this::onConnectionChange);
     private volatile StatefulRedisConnection<String, String> commands;
@@ -61,7 +65,10 @@ public final class RedisBroker implements Broker {
     public RedisBroker(RedisSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.keys = new RedisKeys(settings.prefix());
-        this.client = RedisClient.create(RedisURI.create(settings.uri()));
+        this.resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources, RedisURI.create(settings.uri()));
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -256,6 +263,7 @@ public final class RedisBroker implements Broker {
             dispatcher.close();
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     private static void sleep(long millis) {
