@@ -39,6 +39,6 @@ public final class Main {
             return new InMemoryBroker(config.history().maxLen());
         }
         return new RedisBroker(new RedisSettings(config.redis().uri(), config.redis().prefix(),
-                config.history().maxLen(), config.redis().timeout()));
+                config.history().maxLen(), config.redis().timeout(), config.redis().cluster()));
     }
 }

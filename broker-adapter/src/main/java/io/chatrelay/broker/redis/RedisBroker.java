@@ -8,21 +8,14 @@ import io.chatrelay.broker.FrameTemplate;
 import io.chatrelay.broker.HistoryPage;
 import io.chatrelay.broker.PresenceEntry;
 import io.chatrelay.broker.StoredFrame;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -36,21 +29,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * A {@link Broker} on Redis: one Pub/Sub connection for every subscription and one connection for
- * commands (a subscribed connection cannot publish). Appends are one Lua script ({@code XADD}
- * then {@code PUBLISH}); history is the topic's stream; presence is a sorted set per topic.
- * Lettuce reconnects and resubscribes by itself; {@link TopicDispatcher} then reads what Pub/Sub
- * missed from the streams. Commands issued while disconnected fail at once.
+ * A {@link Broker} on Redis or Redis Cluster: one Pub/Sub connection for every subscription and
+ * one connection for commands (a subscribed connection cannot publish). Channels are shard
+ * channels ({@code SSUBSCRIBE}/{@code SPUBLISH}), so in a cluster a topic's channel, stream and
+ * presence keys, which share a hash tag, live on one shard. Appends are one Lua script
+ * ({@code XADD} then {@code SPUBLISH}); history is the topic's stream; presence is a sorted set
+ * per topic. Lettuce reconnects and resubscribes by itself; {@link TopicDispatcher} then reads
+ * what Pub/Sub missed from the streams. Commands issued while disconnected fail at once.
  */
 public final class RedisBroker implements Broker {
     private static final System.Logger LOG = System.getLogger(RedisBroker.class.getName());
 
     private final RedisSettings settings;
     private final RedisKeys keys;
-    private final ClientResources resources;
-    private final RedisClient client;
     private final ConnectionTracker tracker = new ConnectionTracker(this::onConnectionChange);
-    private volatile StatefulRedisConnection<String, String> commands;
+    private final RedisConnections connections;
+    private volatile RedisClusterAsyncCommands<String, String> commands;
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
     private volatile TopicDispatcher dispatcher;
     private volatile RedisPresence presence;
@@ -65,16 +59,7 @@ public final class RedisBroker implements Broker {
     public RedisBroker(RedisSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.keys = new RedisKeys(settings.prefix());
-        this.resources = DefaultClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
-                .build();
-        this.client = RedisClient.create(resources, RedisURI.create(settings.uri()));
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
-                .build());
-        client.addListener(tracker);
+        this.connections = new RedisConnections(settings, tracker);
     }
 
     @Override
@@ -99,28 +84,28 @@ public final class RedisBroker implements Broker {
     }
 
     private void connect() {
-        StatefulRedisConnection<String, String> cmd = client.connect();
+        StatefulConnection<String, String> cmd = connections.connectCommands();
         StatefulRedisPubSubConnection<String, String> sub;
         try {
-            sub = client.connectPubSub();
+            sub = connections.connectPubSub();
         } catch (RuntimeException e) {
             cmd.closeAsync();
             throw e;
         }
         sub.addListener(new RedisPubSubAdapter<>() {
             @Override
-            public void message(String channel, String message) {
+            public void smessage(String channel, String message) {
                 String topic = keys.topicOfChannel(channel);
                 if (topic != null) {
                     dispatcher.onPayload(topic, message);
                 }
             }
         });
-        commands = cmd;
+        commands = RedisConnections.async(cmd);
         pubsub = sub;
-        presence = new RedisPresence(cmd.async(), keys);
-        tracker.track(cmd, sub);
-        LOG.log(Level.INFO, "event=redis_connected prefix={0}", settings.prefix());
+        presence = new RedisPresence(commands, keys);
+        tracker.start();
+        LOG.log(Level.INFO, "event=redis_connected prefix={0} cluster={1}", settings.prefix(), settings.cluster());
     }
 
     private void onConnectionChange(ConnectionTracker.Change change) {
@@ -145,38 +130,40 @@ public final class RedisBroker implements Broker {
 
     @Override
     public CompletionStage<Void> subscribe(String topic) {
-        return whenUp(sub -> {
-            dispatcher.register(topic);
-            return sub.async().subscribe(keys.channel(topic)).thenApply(v -> null);
-        }, pubsub);
+        // The stream's newest id before subscribing is where a later catch-up starts if the
+        // subscription drops before anything was delivered.
+        return whenUp(sub -> commands.xrevrange(keys.stream(topic), Range.unbounded(), Limit.from(1)).thenCompose(last -> {
+            dispatcher.register(topic, last.isEmpty() ? "0-0" : last.getFirst().getId());
+            return sub.async().ssubscribe(keys.channel(topic)).thenApply(v -> (Void) null);
+        }), pubsub);
     }
 
     @Override
     public CompletionStage<Void> unsubscribe(String topic) {
         return whenUp(sub -> {
             dispatcher.unregister(topic);
-            return sub.async().unsubscribe(keys.channel(topic)).thenApply(v -> null);
+            return sub.async().sunsubscribe(keys.channel(topic)).thenApply(v -> null);
         }, pubsub);
     }
 
     @Override
     public CompletionStage<String> append(String topic, FrameTemplate frame) {
-        return whenUp(cmd -> cmd.async().<String>eval(RedisScripts.APPEND, ScriptOutputType.VALUE,
+        return whenUp(cmd -> cmd.<String>eval(RedisScripts.APPEND, ScriptOutputType.VALUE,
                 new String[] {keys.stream(topic), keys.channel(topic)},
                 frame.head(), frame.tail(), Integer.toString(settings.historyMaxLen())), commands);
     }
 
     @Override
     public CompletionStage<Void> publish(String topic, String frame) {
-        return whenUp(cmd -> cmd.async().publish(keys.channel(topic), "\n" + frame).thenApply(n -> null), commands);
+        return whenUp(cmd -> cmd.spublish(keys.channel(topic), "\n" + frame).thenApply(n -> null), commands);
     }
 
     @Override
     public CompletionStage<HistoryPage> readAfter(String topic, String afterId, int limit) {
-        return whenUp(cmd -> readAfter(cmd.async(), topic, afterId, limit), commands);
+        return whenUp(cmd -> readAfter(cmd, topic, afterId, limit), commands);
     }
 
-    private CompletionStage<HistoryPage> readAfter(RedisAsyncCommands<String, String> redis, String topic,
+    private CompletionStage<HistoryPage> readAfter(RedisClusterAsyncCommands<String, String> redis, String topic,
                                                    String afterId, int limit) {
         String stream = keys.stream(topic);
         var page = redis.xrange(stream, Range.from(Range.Boundary.excluding(afterId), Range.Boundary.unbounded()),
@@ -192,7 +179,7 @@ public final class RedisBroker implements Broker {
     @Override
     public CompletionStage<HistoryPage> readBefore(String topic, String beforeId, int limit) {
         Range.Boundary<String> upper = beforeId == null ? Range.Boundary.unbounded() : Range.Boundary.excluding(beforeId);
-        return whenUp(cmd -> cmd.async().xrevrange(keys.stream(topic), Range.from(Range.Boundary.unbounded(), upper),
+        return whenUp(cmd -> cmd.xrevrange(keys.stream(topic), Range.from(Range.Boundary.unbounded(), upper),
                 Limit.from(limit + 1L)).thenApply(entries -> {
                     boolean more = entries.size() > limit;
                     List<StreamMessage<String, String>> newestFirst = new ArrayList<>(more ? entries.subList(0, limit) : entries);
@@ -259,11 +246,10 @@ public final class RedisBroker implements Broker {
         }
         closed = true;
         state = BrokerState.CLOSED;
+        connections.close();
         if (dispatcher != null) {
             dispatcher.close();
         }
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     private static void sleep(long millis) {
@@ -277,17 +263,16 @@ public final class RedisBroker implements Broker {
     private final class CatchUp implements TopicDispatcher.CatchUpSource {
         @Override
         public void resubscribe(Iterable<String> topics) throws Exception {
-            List<String> channels = new ArrayList<>();
-            topics.forEach(t -> channels.add(keys.channel(t)));
-            if (!channels.isEmpty()) {
-                pubsub.async().subscribe(channels.toArray(String[]::new))
-                        .get(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            }
+            // one channel per command: in a cluster, channels of different slots cannot share one
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            topics.forEach(t -> all.add(pubsub.async().ssubscribe(keys.channel(t)).toCompletableFuture()));
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                    .get(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
 
         @Override
         public HistoryPage readAfter(String topic, String afterId, int limit) throws Exception {
-            return RedisBroker.this.readAfter(commands.async(), topic, afterId, limit).toCompletableFuture()
+            return RedisBroker.this.readAfter(commands, topic, afterId, limit).toCompletableFuture()
                     .get(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
     }

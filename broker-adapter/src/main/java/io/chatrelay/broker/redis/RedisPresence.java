@@ -3,7 +3,7 @@ package io.chatrelay.broker.redis;
 import io.chatrelay.broker.PresenceEntry;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,10 +19,10 @@ import java.util.concurrent.CompletionStage;
  * the sweep.
  */
 final class RedisPresence {
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final RedisKeys keys;
 
-    RedisPresence(RedisAsyncCommands<String, String> redis, RedisKeys keys) {
+    RedisPresence(RedisClusterAsyncCommands<String, String> redis, RedisKeys keys) {
         this.redis = redis;
         this.keys = keys;
     }

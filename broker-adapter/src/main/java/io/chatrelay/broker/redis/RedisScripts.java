@@ -2,10 +2,13 @@ package io.chatrelay.broker.redis;
 
 /** The Lua scripts of the Redis broker. Each runs atomically on the topic's shard. */
 final class RedisScripts {
-    /** KEYS: stream, channel. ARGV: head, tail, maxlen. Stores, publishes {@code id\nframe}, returns id. */
+    /**
+     * KEYS: stream, channel (same hash slot). ARGV: head, tail, maxlen. Stores, publishes
+     * {@code id\nframe} on the shard channel, returns id.
+     */
     static final String APPEND = """
             local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'h', ARGV[1], 't', ARGV[2])
-            redis.call('PUBLISH', KEYS[2], id .. '\\n' .. ARGV[1] .. id .. ARGV[2])
+            redis.call('SPUBLISH', KEYS[2], id .. '\\n' .. ARGV[1] .. id .. ARGV[2])
             return id
             """;
 

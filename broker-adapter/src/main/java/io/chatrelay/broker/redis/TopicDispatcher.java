@@ -47,29 +47,36 @@ final class TopicDispatcher implements AutoCloseable {
         this.source = source;
     }
 
-    void register(String topic) {
-        executor.execute(() -> topics.putIfAbsent(topic, new TopicState()));
+    /**
+     * Starts following a topic.
+     *
+     * @param topic  the topic
+     * @param baseId the stream's newest id before subscribing ({@code 0-0} when empty)
+     */
+    void register(String topic, String baseId) {
+        StreamId base = StreamId.parse(baseId);
+        run(() -> topics.putIfAbsent(topic, new TopicState(base)));
     }
 
     void unregister(String topic) {
-        executor.execute(() -> topics.remove(topic));
+        run(() -> topics.remove(topic));
     }
 
     /** A channel message: {@code id\nframe}, or {@code \nframe} for an ephemeral frame. */
     void onPayload(String topic, String payload) {
-        executor.execute(() -> handle(topic, payload));
+        run(() -> handle(topic, payload));
     }
 
     void onState(BrokerState state) {
-        executor.execute(() -> listener.onStateChange(state));
+        run(() -> listener.onStateChange(state));
     }
 
     void subscriptionLost() {
-        executor.execute(() -> topics.values().forEach(t -> t.stale = true));
+        run(() -> topics.values().forEach(t -> t.stale = true));
     }
 
     void subscriptionRestored() {
-        executor.execute(this::catchUp);
+        run(this::catchUp);
     }
 
     private void handle(String topic, String payload) {
@@ -133,6 +140,17 @@ final class TopicDispatcher implements AutoCloseable {
         return count;
     }
 
+    /** Queues work on the dispatcher thread; after {@link #close} there is nothing left to do. */
+    private void run(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (!executor.isShutdown()) {
+                throw e;
+            }
+        }
+    }
+
     @Override
     public void close() {
         executor.shutdown();
@@ -141,5 +159,9 @@ final class TopicDispatcher implements AutoCloseable {
     private static final class TopicState {
         private StreamId lastId;
         private boolean stale;
+
+        private TopicState(StreamId base) {
+            this.lastId = base;
+        }
     }
 }

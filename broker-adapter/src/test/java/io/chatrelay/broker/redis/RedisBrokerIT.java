@@ -52,7 +52,7 @@ class RedisBrokerIT {
     }
 
     private RedisBroker started(Recorder recorder, int maxLen) {
-        RedisBroker broker = new RedisBroker(new RedisSettings(uri(), prefix, maxLen, Duration.ofSeconds(5)));
+        RedisBroker broker = new RedisBroker(new RedisSettings(uri(), prefix, maxLen, Duration.ofSeconds(5), false));
         brokers.add(broker);
         broker.start(recorder);
         await().atMost(Duration.ofSeconds(10)).until(() -> broker.state() == BrokerState.UP);
@@ -152,7 +152,7 @@ class RedisBrokerIT {
 
     @Test
     void failsFastWhenRedisIsUnreachable() {
-        RedisBroker broker = new RedisBroker(new RedisSettings("redis://127.0.0.1:1", prefix, 10, Duration.ofSeconds(1)));
+        RedisBroker broker = new RedisBroker(new RedisSettings("redis://127.0.0.1:1", prefix, 10, Duration.ofSeconds(1), false));
         brokers.add(broker);
         broker.start(new Recorder());
         assertThat(broker.state()).isNotEqualTo(BrokerState.UP);

@@ -27,7 +27,7 @@ class RedisPasswordIT {
 
     @Test
     void connectsWithThePasswordFromTheUri() throws Exception {
-        try (RedisBroker broker = new RedisBroker(new RedisSettings(uri("s3cret-pw"), "pw", 100, Duration.ofSeconds(5)))) {
+        try (RedisBroker broker = new RedisBroker(new RedisSettings(uri("s3cret-pw"), "pw", 100, Duration.ofSeconds(5), false))) {
             broker.start(new RedisBrokerIT.Recorder());
             await().atMost(Duration.ofSeconds(10)).until(() -> broker.state() == BrokerState.UP);
             String id = broker.append("room:pw", new FrameTemplate("", "")).toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -37,7 +37,7 @@ class RedisPasswordIT {
 
     @Test
     void staysDownWithAWrongPassword() {
-        try (RedisBroker broker = new RedisBroker(new RedisSettings(uri("wrong"), "pw", 100, Duration.ofSeconds(2)))) {
+        try (RedisBroker broker = new RedisBroker(new RedisSettings(uri("wrong"), "pw", 100, Duration.ofSeconds(2), false))) {
             broker.start(new RedisBrokerIT.Recorder());
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> broker.state() != BrokerState.UP);
         }

@@ -42,7 +42,7 @@ public final class ConfigLoader {
                 num(c, "port", 8080),
                 nodeId(c.get("node-id").asString().orElse("")),
                 new GatewayConfig.Redis(str(c, "redis.uri", ""), str(c, "redis.prefix", "chat"),
-                        dur(c, "redis.timeout", "PT5S")),
+                        dur(c, "redis.timeout", "PT5S"), bool(str(c, "redis.cluster", "false"), "redis.cluster")),
                 str(c, "default-room", "lobby"),
                 new GatewayConfig.Limits(num(c, "limits.max-text", 4096), num(c, "limits.max-rooms", 32),
                         num(c, "limits.max-frame", 65536), num(c, "limits.max-connections", 15000),

@@ -12,6 +12,7 @@ public final class EnvMapping {
             "CHAT_REDIS_URI", "chat.redis.uri",
             "CHAT_REDIS_PREFIX", "chat.redis.prefix",
             "CHAT_REDIS_TIMEOUT", "chat.redis.timeout",
+            "CHAT_REDIS_CLUSTER", "chat.redis.cluster",
             "CHAT_DEFAULT_ROOM", "chat.default-room",
             "CHAT_MAX_TEXT", "chat.limits.max-text",
             "CHAT_MAX_ROOMS", "chat.limits.max-rooms",

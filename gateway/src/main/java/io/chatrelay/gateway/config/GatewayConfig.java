@@ -45,11 +45,12 @@ public record GatewayConfig(int port, String nodeId, Redis redis, String default
     /**
      * Redis connection.
      *
-     * @param uri     Redis URI, empty for none
+     * @param uri     Redis URI, empty for none; for a cluster, seed URIs separated by commas
      * @param prefix  key prefix
      * @param timeout command timeout
+     * @param cluster whether the URIs are Redis Cluster seeds (sharded Pub/Sub)
      */
-    public record Redis(String uri, String prefix, Duration timeout) {
+    public record Redis(String uri, String prefix, Duration timeout, boolean cluster) {
         /** Validates. */
         public Redis {
             Objects.requireNonNull(uri, "uri");

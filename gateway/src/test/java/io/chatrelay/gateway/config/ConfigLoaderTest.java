@@ -33,6 +33,7 @@ class ConfigLoaderTest {
             new Override("CHAT_REDIS_URI", "redis://cache:6380", c -> c.redis().uri(), "redis://cache:6380"),
             new Override("CHAT_REDIS_PREFIX", "relay-test", c -> c.redis().prefix(), "relay-test"),
             new Override("CHAT_REDIS_TIMEOUT", "PT7S", c -> c.redis().timeout(), Duration.ofSeconds(7)),
+            new Override("CHAT_REDIS_CLUSTER", "true", c -> c.redis().cluster(), true),
             new Override("CHAT_DEFAULT_ROOM", "general", GatewayConfig::defaultRoom, "general"),
             new Override("CHAT_MAX_TEXT", "1001", c -> c.limits().maxText(), 1001),
             new Override("CHAT_MAX_ROOMS", "7", c -> c.limits().maxRooms(), 7),
