@@ -156,7 +156,7 @@ public final class Connections {
             case CLOSE -> {
                 metrics.error(ErrorCode.RATE_LIMITED);
                 LOG.log(Level.INFO, "event=flood_closed session={0} user={1}", session.id(), session.user());
-                session.outbound().close(1008, "flooding: too many frames", true);
+                session.outbound().close(1008, "flooding: too many frames", false);
             }
         }
         return false;
