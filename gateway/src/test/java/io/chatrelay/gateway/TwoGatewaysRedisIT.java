@@ -107,10 +107,10 @@ class TwoGatewaysRedisIT {
         String channel = PREFIX + ":{room:ephemeral-room}:ch";
         try (WsClient alice = WsClient.connect(a.port(), "alice")) {
             alice.join("ephemeral-room");
-            assertThat(redis.sync().pubsubChannels(channel)).containsExactly(channel);
+            assertThat(redis.sync().pubsubShardChannels(channel)).containsExactly(channel);
             alice.send("type", "leave", "room", "ephemeral-room");
             alice.next("left");
-            await().atMost(Duration.ofSeconds(5)).until(() -> redis.sync().pubsubChannels(channel).isEmpty());
+            await().atMost(Duration.ofSeconds(5)).until(() -> redis.sync().pubsubShardChannels(channel).isEmpty());
         }
     }
 
