@@ -24,6 +24,7 @@ public final class WsClient implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+    private final List<JsonNode> skipped = new ArrayList<>();
     private final List<JsonNode> seen = java.util.Collections.synchronizedList(new ArrayList<>());
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final WebSocket ws;
@@ -87,12 +88,22 @@ public final class WsClient implements AutoCloseable {
         return next(f -> type.equals(f.path("type").asText()));
     }
 
-    /** The next frame matching, skipping (but remembering) others; fails after {@link #WAIT}. */
+    /**
+     * The first frame matching that no earlier call returned; frames passed over stay available
+     * to later calls, in order. Fails after {@link #WAIT}.
+     */
     public JsonNode next(Predicate<JsonNode> match) {
         return next(match, WAIT);
     }
 
     public JsonNode next(Predicate<JsonNode> match, Duration wait) {
+        for (var it = skipped.iterator(); it.hasNext(); ) {
+            JsonNode f = it.next();
+            if (match.test(f)) {
+                it.remove();
+                return f;
+            }
+        }
         long deadline = System.nanoTime() + wait.toNanos();
         try {
             while (true) {
@@ -104,6 +115,7 @@ public final class WsClient implements AutoCloseable {
                 if (match.test(f)) {
                     return f;
                 }
+                skipped.add(f);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -113,7 +125,8 @@ public final class WsClient implements AutoCloseable {
 
     /** Frames received so far and not yet consumed, without waiting. */
     public List<JsonNode> drain() {
-        List<JsonNode> out = new ArrayList<>();
+        List<JsonNode> out = new ArrayList<>(skipped);
+        skipped.clear();
         frames.drainTo(out);
         return out;
     }
