@@ -14,6 +14,8 @@ public final class ServerFrames {
     public static final int PROTOCOL = 1;
     /** The {@code pong} frame. */
     public static final String PONG = "{\"type\":\"pong\"}";
+    private static final String TYPING_PREFIX = "{\"type\":\"typing\",";
+    private static final String TYPING_USER = ",\"user\":\"";
 
     private ServerFrames() {
     }
@@ -137,7 +139,22 @@ public final class ServerFrames {
      * @return the frame
      */
     public static String typing(String room, String user) {
-        return "{\"type\":\"typing\",\"room\":" + str(room) + ",\"user\":" + str(user) + "}";
+        return TYPING_PREFIX + "\"room\":" + str(room) + TYPING_USER + str(user).substring(1) + "}";
+    }
+
+    /**
+     * The user of a frame written by {@link #typing}, so that the fan-out can skip the typist's
+     * own connections; {@code null} for any other frame. User ids need no JSON escaping.
+     *
+     * @param frame a frame
+     * @return the typing user, or {@code null}
+     */
+    public static String typingUser(String frame) {
+        if (!frame.startsWith(TYPING_PREFIX)) {
+            return null;
+        }
+        int at = frame.lastIndexOf(TYPING_USER);
+        return at < 0 ? null : frame.substring(at + TYPING_USER.length(), frame.length() - 2);
     }
 
     /**

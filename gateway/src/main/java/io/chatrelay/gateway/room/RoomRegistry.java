@@ -3,6 +3,7 @@ package io.chatrelay.gateway.room;
 import io.chatrelay.broker.Broker;
 import io.chatrelay.broker.BrokerException;
 import io.chatrelay.broker.StoredFrame;
+import io.chatrelay.gateway.protocol.ServerFrames;
 
 import java.time.Duration;
 import java.util.Set;
@@ -16,7 +17,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The topics that have local members, with a reference count each: the first member subscribes
  * the gateway to the topic (and waits for the confirmation), the last one to leave unsubscribes.
- * {@link #fanOut} offers each delivered frame, the same string, to every local member.
+ * {@link #fanOut} offers each delivered frame, the same string, to every local member (a typing
+ * event to every member but the typist).
  */
 public final class RoomRegistry {
     private final Broker broker;
@@ -90,10 +92,15 @@ public final class RoomRegistry {
         if (local == null) {
             return;
         }
+        String typist = frame.ephemeral() ? ServerFrames.typingUser(frame.frame()) : null;
+        int delivered = 0;
         for (Membership m : local.members) {
-            m.deliver(frame);
+            if (typist == null || !typist.equals(m.recipient().user())) {
+                m.deliver(frame);
+                delivered++;
+            }
         }
-        deliveries.add(local.members.size());
+        deliveries.add(delivered);
     }
 
     /**

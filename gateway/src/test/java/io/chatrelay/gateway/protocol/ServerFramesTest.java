@@ -35,6 +35,13 @@ class ServerFramesTest {
     }
 
     @Test
+    void findsTheTypistOfTypingFramesOnly() {
+        assertThat(ServerFrames.typingUser(ServerFrames.typing("r", "al.ice@x-1"))).isEqualTo("al.ice@x-1");
+        assertThat(ServerFrames.typingUser(ServerFrames.presence("r", "alice", "join"))).isNull();
+        assertThat(ServerFrames.typingUser(ServerFrames.roomMessage("r", "alice", "typing", 1).render("1-0"))).isNull();
+    }
+
+    @Test
     void writesWelcomeWithProtocolUserAndNode() throws Exception {
         JsonNode n = parse(ServerFrames.welcome("alice", "gw-1"));
 

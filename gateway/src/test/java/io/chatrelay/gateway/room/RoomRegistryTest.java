@@ -139,6 +139,25 @@ class RoomRegistryTest {
     }
 
     @Test
+    void sendsTypingToEveryMemberButTheTypist() throws Exception {
+        RecordingRecipient typist = new RecordingRecipient("alice");
+        RecordingRecipient typistOtherTab = new RecordingRecipient("alice");
+        RecordingRecipient reader = new RecordingRecipient("bob");
+        for (RecordingRecipient m : List.of(typist, typistOtherTab, reader)) {
+            registry.join(ROOM, m).goLive(null, null);
+        }
+
+        get(broker.publish(ROOM, io.chatrelay.gateway.protocol.ServerFrames.typing("r", "alice")));
+        append(ROOM, "marker");
+
+        await().atMost(WAIT).until(() -> typist.frames().size() == 1 && reader.frames().size() == 2);
+        assertThat(reader.deliveries().getFirst().ephemeral()).isTrue();
+        assertThat(reader.frames().getFirst()).contains("\"user\":\"alice\"");
+        assertThat(typist.frames()).singleElement().asString().startsWith("marker");
+        assertThat(typistOtherTab.frames()).singleElement().asString().startsWith("marker");
+    }
+
+    @Test
     void fansOutOnlyToMembersOfTheFramesTopic() throws Exception {
         RecordingRecipient inRoom = new RecordingRecipient("alice");
         RecordingRecipient inOther = new RecordingRecipient("bob");
