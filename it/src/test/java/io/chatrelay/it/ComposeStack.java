@@ -2,6 +2,7 @@ package io.chatrelay.it;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.ExecCreateCmdResponse;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerPort;
@@ -20,8 +21,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -52,20 +56,41 @@ final class ComposeStack implements AutoCloseable {
     private final String projectPrefix =
             "chatrelay-it-" + UUID.randomUUID().toString().substring(0, 8).toLowerCase(Locale.ROOT);
     private final ComposeContainer compose;
+    /** docker-compose.yml, then the override files, as given to {@code docker compose -f}. */
+    private final List<File> composeFiles;
+    /** The environment compose substitutes variables from (CHAT_LB_PORT, ...). */
+    private final Map<String, String> composeEnv;
     private final DockerClient docker = DockerClientFactory.instance().client();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private int lbPort;
     private int statsPort;
 
     ComposeStack() {
+        this(List.of(), Map.of());
+    }
+
+    /**
+     * The stack of {@code docker-compose.yml} plus override files (paths relative to the
+     * repository root, e.g. {@code docker-compose.cluster.yml}), with extra environment for
+     * compose's variable substitution (added to, and able to override, the empty
+     * {@code CHAT_LB_PORT}/{@code CHAT_STATS_PORT}).
+     */
+    ComposeStack(List<String> extraComposeFiles, Map<String, String> extraEnv) {
         this.root = projectRoot();
-        File main = root.resolve("docker-compose.yml").toFile();
-        this.compose = new ComposeContainer(projectPrefix, main)
+        List<File> files = new ArrayList<>();
+        files.add(root.resolve("docker-compose.yml").toFile());
+        extraComposeFiles.forEach(f -> files.add(root.resolve(f).toFile()));
+        this.composeFiles = List.copyOf(files);
+        Map<String, String> env = new LinkedHashMap<>();
+        // empty = Docker picks free ports on 127.0.0.1 for the LB (not 8080/8404, which
+        // a stack or a gateway a developer runs may hold)
+        env.put("CHAT_LB_PORT", "");
+        env.put("CHAT_STATS_PORT", "");
+        env.putAll(extraEnv);
+        this.composeEnv = Map.copyOf(env);
+        this.compose = new ComposeContainer(projectPrefix, composeFiles)
                 .withLocalCompose(true)
-                // empty = Docker picks free ports on 127.0.0.1 for the LB (not 8080/8404, which
-                // a stack or a gateway a developer runs may hold)
-                .withEnv("CHAT_LB_PORT", "")
-                .withEnv("CHAT_STATS_PORT", "")
+                .withEnv(composeEnv)
                 .withBuild(true)
                 // the images exist locally (redis, haproxy) or are built by compose (gateway)
                 .withPull(false)
@@ -200,6 +225,81 @@ final class ComposeStack implements AutoCloseable {
             }
         }
         return up;
+    }
+
+    /** The compose project name (Testcontainers adds a random suffix to the prefix), from the containers' label. */
+    String projectName() {
+        return allContainers().stream().map(c -> c.getLabels().get(PROJECT_LABEL)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no container of project " + projectPrefix + "* is running"));
+    }
+
+    /**
+     * {@code docker compose -p <project> -f ... up -d --no-recreate --no-deps --no-build --scale
+     * <service>=<n> <service>} on the running stack: adds replicas, or stops (with the service's
+     * stop grace period: gateways drain) and removes the extra ones; the other services and the
+     * replicas that stay are not touched. Bounded by {@code timeout}; returns compose's output.
+     */
+    String scale(String service, int replicas, Duration timeout) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("docker", "compose", "-p", projectName()));
+        for (File f : composeFiles) {
+            command.add("-f");
+            command.add(f.getAbsolutePath());
+        }
+        command.addAll(List.of("up", "-d", "--no-recreate", "--no-deps", "--no-build",
+                "--scale", service + "=" + replicas, service));
+        Path out = Files.createTempFile("compose-scale-", ".log");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile())
+                    .redirectErrorStream(true).redirectOutput(out.toFile());
+            pb.environment().putAll(composeEnv);
+            long t0 = System.nanoTime();
+            LOG.info(() -> String.join(" ", command));
+            Process p = pb.start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new IllegalStateException("docker compose --scale " + service + "=" + replicas
+                        + " did not finish within " + timeout + ": " + Files.readString(out));
+            }
+            String output = Files.readString(out);
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("docker compose --scale " + service + "=" + replicas
+                        + " failed (exit " + p.exitValue() + "): " + output);
+            }
+            LOG.info(() -> "scaled " + service + " to " + replicas + " in " + seconds(t0) + " s");
+            return output;
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /** Waits until exactly {@code n} gateways are running and healthy, and HAProxy has exactly {@code n} UP. */
+    void awaitGateways(int n, Duration atMost) {
+        await(n + " gateways healthy").atMost(atMost).pollInterval(Duration.ofMillis(500))
+                .until(() -> healthyGateways().size() == n
+                        && containers(GATEWAY).stream().filter(c -> "running".equals(c.getState())).count() == n);
+        await("HAProxy sees " + n + " gateways UP").atMost(atMost).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> upServersInLb() == n);
+    }
+
+    /** {@code docker exec} of a command in a container; returns its standard output and error. Bounded (30 s). */
+    String exec(String containerId, String... command) throws InterruptedException {
+        ExecCreateCmdResponse exec = docker.execCreateCmd(containerId).withAttachStdout(true).withAttachStderr(true)
+                .withCmd(command).exec();
+        StringBuilder out = new StringBuilder();
+        boolean done = docker.execStartCmd(exec.getId()).exec(new ResultCallback.Adapter<Frame>() {
+            @Override
+            public void onNext(Frame frame) {
+                synchronized (out) {
+                    out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                }
+            }
+        }).awaitCompletion(30, TimeUnit.SECONDS);
+        if (!done) {
+            throw new IllegalStateException("docker exec " + String.join(" ", command) + " did not finish within 30 s");
+        }
+        synchronized (out) {
+            return out.toString();
+        }
     }
 
     /** Writes every container's log to {@code it/target/compose-logs/} (for post-mortems). */

@@ -13,26 +13,29 @@ import java.util.function.Consumer;
 /**
  * Follows the up/down state of the broker's connections (Lettuce calls this on its event loop)
  * and reports each change without blocking. It works the same for a single Redis (two
- * connections) and a cluster (a connection per node, opened as needed): the broker is up while
- * no connection it has seen is down. Any loss may have cost Pub/Sub messages, so any loss marks
- * subscriptions lost and any recovery triggers the catch-up (which is a no-op when nothing was
- * stale).
+ * connections) and a cluster (a connection per node, opened and closed by Lettuce as the topology
+ * changes): the broker is up while no connection that is still open is down. A connection closed
+ * on purpose (replaced after a topology refresh) never reconnects, so it stops counting; since it
+ * sends no further event, a once-a-second recheck notices it. Any loss may have cost Pub/Sub
+ * messages, so any loss marks subscriptions lost and any recovery triggers the catch-up (a no-op
+ * when nothing was stale).
  */
-final class ConnectionTracker implements RedisConnectionStateListener {
+final class ConnectionTracker implements RedisConnectionStateListener, AutoCloseable {
     /**
      * One change.
      *
-     * @param allUp                no known connection is down
+     * @param allUp                no open connection is down
      * @param subscriptionLost     a connection just went down
-     * @param subscriptionRestored a connection that was down came back
+     * @param subscriptionRestored a connection that was down came back, or was closed and replaced
      */
     record Change(boolean allUp, boolean subscriptionLost, boolean subscriptionRestored) {
     }
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Consumer<Change> onChange;
-    private final Set<Object> down = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<RedisChannelHandler<?, ?>> down = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean tracking;
+    private Thread ticker;
 
     ConnectionTracker(Consumer<Change> onChange) {
         this.onChange = onChange;
@@ -44,6 +47,9 @@ final class ConnectionTracker implements RedisConnectionStateListener {
         try {
             tracking = true;
             down.clear();
+            if (ticker == null) {
+                ticker = Thread.ofVirtual().name("redis-connection-recheck").start(this::recheckEverySecond);
+            }
         } finally {
             lock.unlock();
         }
@@ -55,7 +61,8 @@ final class ConnectionTracker implements RedisConnectionStateListener {
         Change change;
         lock.lock();
         try {
-            if (!tracking || !down.remove(connection)) {
+            boolean changed = tracking && (down.remove(connection) | pruneClosed());
+            if (!changed) {
                 return;
             }
             change = new Change(down.isEmpty(), false, true);
@@ -70,13 +77,64 @@ final class ConnectionTracker implements RedisConnectionStateListener {
         Change change;
         lock.lock();
         try {
-            if (!tracking || !down.add(connection)) {
+            if (!tracking) {
                 return;
             }
-            change = new Change(false, true, false);
+            if (!connection.isOpen()) {
+                pruneClosed();
+                change = new Change(down.isEmpty(), true, true);
+            } else if (down.add(connection)) {
+                change = new Change(false, true, false);
+            } else {
+                return;
+            }
         } finally {
             lock.unlock();
         }
         onChange.accept(change);
+    }
+
+    /** Connections closed on purpose are not down: they will never come back. */
+    private boolean pruneClosed() {
+        return down.removeIf(c -> !c.isOpen());
+    }
+
+    private void recheckEverySecond() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            recheck();
+        }
+    }
+
+    /** Reports recovery when the only connections down were closed meanwhile. */
+    void recheck() {
+        Change change;
+        lock.lock();
+        try {
+            if (!tracking || down.isEmpty() || !pruneClosed()) {
+                return;
+            }
+            change = new Change(down.isEmpty(), false, true);
+        } finally {
+            lock.unlock();
+        }
+        onChange.accept(change);
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            tracking = false;
+            if (ticker != null) {
+                ticker.interrupt();
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 }

@@ -246,6 +246,7 @@ public final class RedisBroker implements Broker {
         }
         closed = true;
         state = BrokerState.CLOSED;
+        tracker.close();
         connections.close();
         if (dispatcher != null) {
             dispatcher.close();
