@@ -80,7 +80,7 @@ final class ConnectionTracker implements RedisConnectionStateListener, AutoClose
             if (!tracking) {
                 return;
             }
-            if (!connection.isOpen()) {
+            if (connection.isClosed()) {
                 pruneClosed();
                 change = new Change(down.isEmpty(), true, true);
             } else if (down.add(connection)) {
@@ -96,7 +96,7 @@ final class ConnectionTracker implements RedisConnectionStateListener, AutoClose
 
     /** Connections closed on purpose are not down: they will never come back. */
     private boolean pruneClosed() {
-        return down.removeIf(c -> !c.isOpen());
+        return down.removeIf(RedisChannelHandler::isClosed);
     }
 
     private void recheckEverySecond() {
