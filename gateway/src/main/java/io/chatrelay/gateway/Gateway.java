@@ -85,6 +85,8 @@ public final class Gateway implements AutoCloseable {
         });
         this.server = WebServer.builder()
                 .port(config.port())
+                // Nagle would hold the second of two quick frames to a client until its delayed ACK
+                .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .shutdownHook(false)
                 .featuresDiscoverServices(false)
                 .addFeature(ObserveFeature.just(HealthObserver.builder()
