@@ -1,0 +1,71 @@
+package io.chatrelay.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+
+/**
+ * The bench command line.
+ *
+ * <pre>
+ * load    --system chatrelay|socketio --targets ws://127.0.0.1:9101,ws://127.0.0.1:9102
+ *         [--server-pids p1,p2] [--redis-pid p] [--connections 2000] [--rooms 20] [--publishers 40]
+ *         [--rate 200 (messages/s, all publishers)] [--warmup 3] [--duration 15] [--drain 5]
+ *         [--text-size 64] [--senders 2] [--io-loops 2] [--memory true] [--out results.jsonl]
+ *         [--timeline latency-per-100ms.csv]
+ * memory  --system chatrelay|socketio --target ws://127.0.0.1:9101 --pid p --connections 15000
+ *         [--per-process 7500] [--settle 5] [--out memory.jsonl]
+ * report  --results results.jsonl [--memory memory.jsonl] --out-dir dir
+ * </pre>
+ *
+ * Each run prints a summary on stderr and appends one JSON line to {@code --out} (if given).
+ */
+public final class Main {
+    private Main() {
+    }
+
+    /**
+     * Entry point.
+     *
+     * @param args command and options
+     * @throws Exception on failure
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            System.err.println("usage: load|memory|report|hold --option value ... (see bench/README.md)");
+            System.exit(2);
+        }
+        Args a = new Args(Arrays.copyOfRange(args, 1, args.length));
+        switch (args[0]) {
+            case "load" -> {
+                Result r = new LoadRun(LoadRun.Settings.from(a)).run();
+                emit(r, a.str("out", ""));
+            }
+            case "memory" -> emit(MemoryRun.run(a), a.str("out", ""));
+            case "hold" -> MemoryRun.hold(a);
+            case "report" -> ReportWriter.write(Path.of(a.required("results")),
+                    a.str("memory", "").isEmpty() ? null : Path.of(a.str("memory", "")), Path.of(a.required("out-dir")));
+            default -> {
+                System.err.println("unknown command " + args[0]);
+                System.exit(2);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static void emit(Result r, String out) throws IOException {
+        System.err.println("[bench] " + Summary.line(r));
+        String json = r.toJson();
+        System.out.println(json);
+        if (!out.isEmpty()) {
+            Path p = Path.of(out);
+            if (p.getParent() != null) {
+                Files.createDirectories(p.getParent());
+            }
+            Files.writeString(p, json + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+    }
+}
