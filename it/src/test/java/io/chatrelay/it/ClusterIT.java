@@ -17,7 +17,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -217,7 +216,7 @@ class ClusterIT {
             chatter.awaitAcked(60, Duration.ofSeconds(60));
         }
         for (Map.Entry<String, List<ResilientClient>> e : rooms.entrySet()) {
-            assertConverged(e.getValue());
+            Convergence.assertConverged(e.getValue(), 30);
         }
     }
 
@@ -263,7 +262,7 @@ class ClusterIT {
             chatter.awaitMore(30, Duration.ofSeconds(90));
         }
         for (Map.Entry<String, List<ResilientClient>> e : rooms.entrySet()) {
-            assertConverged(e.getValue());
+            Convergence.assertConverged(e.getValue(), 30);
         }
     }
 
@@ -360,23 +359,6 @@ class ClusterIT {
     }
 
     // ------------------------------------------------------------------ clients
-
-    /** Every client saw every acknowledged message once, in the same order as every other client. */
-    private static void assertConverged(List<ResilientClient> clients) {
-        Set<String> acked = new HashSet<>();
-        clients.forEach(c -> acked.addAll(c.acked()));
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            List<String> reference = clients.getFirst().received();
-            for (ResilientClient c : clients) {
-                List<String> got = c.received();
-                assertThat(got).as("no duplicates at %s", c.describe()).doesNotHaveDuplicates();
-                assertThat(got).as("in id order at %s", c.describe()).isEqualTo(ResilientClient.sorted(got));
-                assertThat(got).as("every acknowledged message at %s", c.describe()).containsAll(acked);
-                assertThat(got).as("same sequence as the first client").isEqualTo(reference);
-            }
-        });
-        assertThat(acked).hasSizeGreaterThanOrEqualTo(30);
-    }
 
     private ChatClient open(String name) throws Exception {
         return track(ChatClient.connectToLobby(stack.wsBase(), name));

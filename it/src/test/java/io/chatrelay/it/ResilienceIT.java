@@ -10,9 +10,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -116,7 +114,7 @@ class ResilienceIT {
             long before = chatter.acked();
             await().atMost(Duration.ofSeconds(30)).until(() -> chatter.acked() >= before + 15);
         }
-        assertConverged(clients);
+        Convergence.assertConverged(clients, 31);
     }
 
     @Test
@@ -133,25 +131,8 @@ class ResilienceIT {
             long before = chatter.acked();
             await().atMost(Duration.ofSeconds(30)).until(() -> chatter.acked() >= before + 15);
         }
-        assertConverged(clients);
+        Convergence.assertConverged(clients, 31);
         assertThat(clients).anySatisfy(c -> assertThat(c.closeCodes()).contains(1012));
-    }
-
-    /** Every client saw every acknowledged message once, in the same order as every other client. */
-    private static void assertConverged(List<ResilientClient> clients) {
-        Set<String> acked = new HashSet<>();
-        clients.forEach(c -> acked.addAll(c.acked()));
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            List<String> reference = clients.getFirst().received();
-            for (ResilientClient c : clients) {
-                List<String> got = c.received();
-                assertThat(got).as("no duplicates at %s", c.describe()).doesNotHaveDuplicates();
-                assertThat(got).as("in id order at %s", c.describe()).isEqualTo(ResilientClient.sorted(got));
-                assertThat(got).as("every acknowledged message at %s", c.describe()).containsAll(acked);
-                assertThat(got).as("same sequence as the first client").isEqualTo(reference);
-            }
-        });
-        assertThat(acked).hasSizeGreaterThan(30);
     }
 
     private List<ResilientClient> clients(String room, int n) {
