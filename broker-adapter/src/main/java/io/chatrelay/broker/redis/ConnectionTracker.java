@@ -19,6 +19,12 @@ import java.util.function.Consumer;
  * sends no further event, a once-a-second recheck notices it. Any loss may have cost Pub/Sub
  * messages, so any loss marks subscriptions lost and any recovery triggers the catch-up (a no-op
  * when nothing was stale).
+ *
+ * <p>Changes are reported under the lock, so the consumer sees them in the order they happened
+ * even though each connection's events arrive on its own event-loop thread: reported outside,
+ * "all up" from one connection could overtake "still down" from the other, leaving the broker
+ * DOWN for good (and a catch-up could overtake the loss it answers). The consumer must therefore
+ * return at once (it only hands work to another thread).
  */
 final class ConnectionTracker implements RedisConnectionStateListener, AutoCloseable {
     /**
@@ -50,31 +56,26 @@ final class ConnectionTracker implements RedisConnectionStateListener, AutoClose
             if (ticker == null) {
                 ticker = Thread.ofVirtual().name("redis-connection-recheck").start(this::recheckEverySecond);
             }
+            onChange.accept(new Change(true, false, false));
         } finally {
             lock.unlock();
         }
-        onChange.accept(new Change(true, false, false));
     }
 
     @Override
     public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress socketAddress) {
-        Change change;
         lock.lock();
         try {
-            boolean changed = tracking && (down.remove(connection) | pruneClosed());
-            if (!changed) {
-                return;
+            if (tracking && (down.remove(connection) | pruneClosed())) {
+                onChange.accept(new Change(down.isEmpty(), false, true));
             }
-            change = new Change(down.isEmpty(), false, true);
         } finally {
             lock.unlock();
         }
-        onChange.accept(change);
     }
 
     @Override
     public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-        Change change;
         lock.lock();
         try {
             if (!tracking) {
@@ -82,16 +83,13 @@ final class ConnectionTracker implements RedisConnectionStateListener, AutoClose
             }
             if (connection.isClosed()) {
                 pruneClosed();
-                change = new Change(down.isEmpty(), true, true);
+                onChange.accept(new Change(down.isEmpty(), true, true));
             } else if (down.add(connection)) {
-                change = new Change(false, true, false);
-            } else {
-                return;
+                onChange.accept(new Change(false, true, false));
             }
         } finally {
             lock.unlock();
         }
-        onChange.accept(change);
     }
 
     /** Connections closed on purpose are not down: they will never come back. */
@@ -112,17 +110,14 @@ final class ConnectionTracker implements RedisConnectionStateListener, AutoClose
 
     /** Reports recovery when the only connections down were closed meanwhile. */
     void recheck() {
-        Change change;
         lock.lock();
         try {
-            if (!tracking || down.isEmpty() || !pruneClosed()) {
-                return;
+            if (tracking && !down.isEmpty() && pruneClosed()) {
+                onChange.accept(new Change(down.isEmpty(), false, true));
             }
-            change = new Change(down.isEmpty(), false, true);
         } finally {
             lock.unlock();
         }
-        onChange.accept(change);
     }
 
     @Override
