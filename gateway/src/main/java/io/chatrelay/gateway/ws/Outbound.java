@@ -4,13 +4,19 @@ import io.helidon.common.buffers.BufferData;
 import io.helidon.websocket.WsSession;
 
 import java.lang.System.Logger.Level;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one writer of a connection: Helidon's {@link WsSession#send} is not thread-safe, so every
- * frame, pong and close goes through this queue, drained by one virtual thread.
+ * frame, pong and close goes through this queue. There is no thread per connection: when the
+ * queue goes from idle to busy, a drain task starts on a virtual thread, writes everything
+ * queued and ends; at most one drain task runs at a time, so writes never overlap. An idle
+ * connection costs no writer thread (memory), and a burst costs one wake-up, not one per frame.
  *
  * <p>The queue is bounded in frames and bytes for fan-out traffic. Ephemeral frames are dropped
  * once it is half full; a chat frame that does not fit marks the connection a slow consumer, which
@@ -30,11 +36,14 @@ final class Outbound {
     }
 
     private static final System.Logger LOG = System.getLogger(Outbound.class.getName());
+    /** How long a close handshake, or a write stuck on a client that reads nothing, may take. */
+    private static final long CLOSE_WAIT_SECONDS = 5;
 
     private record Control(int code, String reason, BufferData pong, boolean ping) {
     }
 
-    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicInteger frames = new AtomicInteger();
     private final AtomicLong bytes = new AtomicLong();
     private final WsSession ws;
@@ -42,9 +51,12 @@ final class Outbound {
     private final int maxFrames;
     private final long maxBytes;
     private final Listener listener;
-    private final Thread writer;
     private final Runnable onTerminated;
-    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    /** Helidon reported the connection closed. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    /** The writer is done for good (closed, stopped or failed); then nothing is written any more. */
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final Runnable drainTask = this::drain;
     private volatile boolean closing;
 
     /** Observes what the writer does. */
@@ -69,7 +81,6 @@ final class Outbound {
         this.maxFrames = maxFrames;
         this.maxBytes = maxBytes;
         this.listener = listener;
-        this.writer = Thread.ofVirtual().name("ws-writer-" + sessionId).start(this::drain);
     }
 
     /** Queues a frame; returns whether it was queued. */
@@ -96,21 +107,21 @@ final class Outbound {
         }
         frames.incrementAndGet();
         bytes.addAndGet(frame.length());
-        queue.add(frame);
+        enqueue(frame);
         return true;
     }
 
     /** Queues a pong answering a client ping. */
     void pong(BufferData payload) {
         if (!closing) {
-            queue.add(new Control(0, null, payload, false));
+            enqueue(new Control(0, null, payload, false));
         }
     }
 
     /** Queues a ping. */
     void ping() {
         if (!closing) {
-            queue.add(new Control(0, null, null, true));
+            enqueue(new Control(0, null, null, true));
         }
     }
 
@@ -129,44 +140,9 @@ final class Outbound {
         if (discard) {
             queue.clear();
         }
-        queue.add(new Control(code, reason, null, false));
+        enqueue(new Control(code, reason, null, false));
         if (discard) {
             Thread.ofVirtual().start(this::terminateIfStuck);
-        }
-    }
-
-    /** Gives the client a few seconds to answer our close frame, then cuts the connection. */
-    private void awaitCloseReply() {
-        try {
-            if (!stopped.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
-                abort();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** A writer blocked on a client that reads nothing cannot send the close: cut the socket. */
-    private void terminateIfStuck() {
-        try {
-            writer.join(java.time.Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (writer.isAlive()) {
-            LOG.log(Level.INFO, "event=terminate_stuck_writer session={0}", sessionId);
-            abort();
-        }
-    }
-
-    /**
-     * Cuts the connection: Helidon 4.2 tells the listener nothing when a socket dies or a close
-     * handshake is never answered, so the gateway ends such connections itself, by interrupting
-     * the connection's reader (a virtual thread blocked on a socket read closes the socket).
-     */
-    private void abort() {
-        if (ws instanceof io.helidon.webserver.spi.ServerConnection connection) {
-            connection.close(true);
         }
     }
 
@@ -175,7 +151,7 @@ final class Outbound {
         closing = true;
         stopped.countDown();
         queue.clear();
-        queue.add(new Control(-1, null, null, false));
+        enqueue(new Control(-1, null, null, false));
     }
 
     boolean closing() {
@@ -187,28 +163,47 @@ final class Outbound {
         return frames.get();
     }
 
+    /** Adds an item and starts a drain task unless one is running (it will see the item). */
+    private void enqueue(Object item) {
+        queue.add(item);
+        if (draining.compareAndSet(false, true)) {
+            Thread.startVirtualThread(drainTask);
+        }
+    }
+
+    /** Writes until the queue is empty, then ends; the last check closes the race with {@link #enqueue}. */
     private void drain() {
-        try {
-            while (true) {
-                Object item = queue.take();
-                if (item instanceof String frame) {
-                    frames.decrementAndGet();
-                    bytes.addAndGet(-frame.length());
-                    ws.send(frame, true);
-                    listener.sent();
-                } else if (item instanceof Control c && !control(c)) {
+        while (finished.getCount() > 0) {
+            Object item = queue.poll();
+            if (item == null) {
+                draining.set(false);
+                if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
                     return;
                 }
+            } else if (!write(item)) {
+                finish();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        }
+        queue.clear();
+        draining.set(false);
+    }
+
+    /** Writes one item; returns whether the writer goes on. */
+    private boolean write(Object item) {
+        try {
+            if (item instanceof String frame) {
+                frames.decrementAndGet();
+                bytes.addAndGet(-frame.length());
+                ws.send(frame, true);
+                listener.sent();
+                return true;
+            }
+            return control((Control) item);
         } catch (RuntimeException e) {
             LOG.log(Level.DEBUG, "event=write_failed session={0} error={1}", sessionId, e.toString());
             closing = true;
-            queue.clear();
             abort();
-        } finally {
-            onTerminated.run();
+            return false;
         }
     }
 
@@ -227,5 +222,45 @@ final class Outbound {
             awaitCloseReply();
         }
         return false;
+    }
+
+    private void finish() {
+        closing = true;
+        finished.countDown();
+        onTerminated.run();
+    }
+
+    /** Gives the client a few seconds to answer our close frame, then cuts the connection. */
+    private void awaitCloseReply() {
+        try {
+            if (!stopped.await(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                abort();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A write blocked on a client that reads nothing cannot send the close: cut the socket. */
+    private void terminateIfStuck() {
+        try {
+            if (!finished.await(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                LOG.log(Level.INFO, "event=terminate_stuck_writer session={0}", sessionId);
+                abort();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Cuts the connection: Helidon 4.2 tells the listener nothing when a socket dies or a close
+     * handshake is never answered, so the gateway ends such connections itself, by interrupting
+     * the connection's reader (a virtual thread blocked on a socket read closes the socket).
+     */
+    private void abort() {
+        if (ws instanceof io.helidon.webserver.spi.ServerConnection connection) {
+            connection.close(true);
+        }
     }
 }
