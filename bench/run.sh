@@ -297,7 +297,7 @@ for rate in $RATES; do
       if [ "$STOP_AFTER" -gt 0 ] && [ "${failed_rates[$system]}" -ge "$STOP_AFTER" ]; then
         continue
       fi
-      before=$(wc -l <"$OUT/results.jsonl" 2>/dev/null || echo 0)
+      before=0; [ -f "$OUT/results.jsonl" ] && before=$(wc -l <"$OUT/results.jsonl")
       load_run "$system" "$rate" "$OUT/results.jsonl"
       last=$(tail -n +"$((before + 1))" "$OUT/results.jsonl" 2>/dev/null | tail -1)
       if [[ "$last" == *'"disturbed":true'* ]]; then

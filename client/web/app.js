@@ -433,8 +433,8 @@ export class ChatApp {
   _onStatus(frame) {
     const parts = [];
     if (frame.node) parts.push('node ' + frame.node);
-    if (typeof frame.connections === 'number') parts.push(frame.connections + ' connections');
-    if (typeof frame.rooms === 'number') parts.push(frame.rooms + ' rooms');
+    if (typeof frame.connections === 'number') parts.push(frame.connections + (frame.connections === 1 ? ' connection' : ' connections'));
+    if (typeof frame.rooms === 'number') parts.push(frame.rooms + (frame.rooms === 1 ? ' room' : ' rooms'));
     if (frame.broker) parts.push('broker ' + frame.broker);
     this.els.serverStatus.textContent = parts.join(' · ');
   }
