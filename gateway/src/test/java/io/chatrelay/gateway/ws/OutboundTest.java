@@ -112,11 +112,13 @@ class OutboundTest {
         out.offer("a", Outbound.Kind.CHAT);
         out.offer("b", Outbound.Kind.REPLY);
         out.close(1012, "gateway restarting", false);
-        out.stop();
 
-        await().atMost(WAIT).until(() -> terminated.get() == 1);
+        await().atMost(WAIT).until(() -> ws.closes.size() == 1);
         assertThat(ws.closes).containsExactly(1012);
         assertThat(ws.frames).containsExactly("a", "b");
+        assertThat(terminated).as("waits for the client's close reply").hasValue(0);
+        out.stop(); // Helidon reports the close handshake done
+        await().atMost(WAIT).until(() -> terminated.get() == 1);
     }
 
     @Test
