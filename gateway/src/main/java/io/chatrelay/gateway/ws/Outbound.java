@@ -10,15 +10,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one writer of a connection: Helidon's {@link WsSession#send} is not thread-safe, so every
- * frame, pong and close goes through this queue. There is no thread per idle connection: when
- * the queue goes from idle to busy, a drain task starts on a virtual thread, writes everything
- * queued, waits briefly for more and ends; at most one drain task runs at a time, so writes
- * never overlap. An idle connection costs no writer thread (memory), and steady traffic costs a
- * wake-up, not a new thread, per frame.
+ * frame, pong and close goes through this queue. There is no thread per connection: when the
+ * queue goes from idle to busy, a drain task starts on a virtual thread, writes everything
+ * queued and ends; at most one drain task runs at a time, so writes never overlap. An idle
+ * connection costs no writer thread (memory), and a burst costs one wake-up, not one per frame.
  *
  * <p>The queue is bounded in frames and bytes for fan-out traffic. Ephemeral frames are dropped
  * once it is half full; a chat frame that does not fit marks the connection a slow consumer, which
@@ -40,16 +38,12 @@ final class Outbound {
     private static final System.Logger LOG = System.getLogger(Outbound.class.getName());
     /** How long a close handshake, or a write stuck on a client that reads nothing, may take. */
     private static final long CLOSE_WAIT_SECONDS = 5;
-    /** How long a drain task waits for more frames before it ends. */
-    private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private record Control(int code, String reason, BufferData pong, boolean ping) {
     }
 
     private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
-    /** The drain task while it waits for more; null while it writes or when none runs. */
-    private volatile Thread lingering;
     private final AtomicInteger frames = new AtomicInteger();
     private final AtomicLong bytes = new AtomicLong();
     private final WsSession ws;
@@ -169,61 +163,29 @@ final class Outbound {
         return frames.get();
     }
 
-    /**
-     * Adds an item, then wakes the drain task if it is lingering, or starts one if none runs.
-     * The drain task publishes itself in {@link #lingering} before its last look at the queue,
-     * and this method adds to the queue before reading it: one of the two sees the other.
-     */
+    /** Adds an item and starts a drain task unless one is running (it will see the item). */
     private void enqueue(Object item) {
         queue.add(item);
         if (draining.compareAndSet(false, true)) {
             Thread.startVirtualThread(drainTask);
-        } else {
-            Thread waiting = lingering;
-            if (waiting != null) {
-                LockSupport.unpark(waiting);
-            }
         }
     }
 
-    /**
-     * Writes until the queue stays empty for {@link #LINGER_NANOS}, then ends. Lingering keeps one
-     * thread per busy connection instead of starting one per frame under steady traffic (a new
-     * virtual thread per wake-up was a fifth of the gateway's allocation at 120,000 deliveries/s),
-     * and an idle connection still holds no thread.
-     */
+    /** Writes until the queue is empty, then ends; the last check closes the race with {@link #enqueue}. */
     private void drain() {
         while (finished.getCount() > 0) {
             Object item = queue.poll();
-            if (item != null) {
-                if (!write(item)) {
-                    finish();
-                }
-            } else if (!lingerForMore()) {
+            if (item == null) {
                 draining.set(false);
                 if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
                     return;
                 }
+            } else if (!write(item)) {
+                finish();
             }
         }
         queue.clear();
         draining.set(false);
-    }
-
-    /** Waits a little for the next item; returns whether one came. */
-    private boolean lingerForMore() {
-        lingering = Thread.currentThread();
-        try {
-            long deadline = System.nanoTime() + LINGER_NANOS;
-            long left = LINGER_NANOS;
-            while (queue.isEmpty() && left > 0 && finished.getCount() > 0) {
-                LockSupport.parkNanos(this, left);
-                left = deadline - System.nanoTime();
-            }
-        } finally {
-            lingering = null;
-        }
-        return !queue.isEmpty();
     }
 
     /** Writes one item; returns whether the writer goes on. */
