@@ -163,6 +163,11 @@ final class Outbound {
         return frames.get();
     }
 
+    /** Whether a drain task runs; false while the connection is idle. */
+    boolean draining() {
+        return draining.get();
+    }
+
     /** Adds an item and starts a drain task unless one is running (it will see the item). */
     private void enqueue(Object item) {
         queue.add(item);

@@ -72,14 +72,28 @@ class OutboundTest {
     }
 
     @Test
-    void aFrameOfferedAfterTheQueueRanDryIsStillWritten() {
+    void anIdleConnectionHoldsNoWriterAndItsNextFrameStartsOne() {
         ws.gate.countDown();
         out.offer("first", Outbound.Kind.CHAT);
-        await().atMost(WAIT).until(() -> ws.frames.size() == 1);
+        await().atMost(WAIT).until(() -> ws.frames.size() == 1 && !out.draining());
         out.offer("second", Outbound.Kind.REPLY);
 
         await().atMost(WAIT).until(() -> ws.frames.size() == 2);
         assertThat(ws.frames).containsExactly("first", "second");
+    }
+
+    @Test
+    void aBurstOfferedRightAfterAWriteIsWrittenWholeAndInOrder() {
+        ws.gate.countDown();
+        out.offer("first", Outbound.Kind.CHAT);
+        await().atMost(WAIT).until(() -> ws.frames.size() == 1);
+        for (int i = 0; i < 7; i++) { // within the bound of 8 queued frames
+            assertThat(out.offer("more-" + i, Outbound.Kind.CHAT)).isTrue();
+        }
+
+        await().atMost(WAIT).until(() -> ws.frames.size() == 8);
+        assertThat(ws.overlaps).hasValue(0);
+        assertThat(ws.frames).containsExactly("first", "more-0", "more-1", "more-2", "more-3", "more-4", "more-5", "more-6");
     }
 
     @Test
