@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -89,6 +90,29 @@ final class ChatClient implements AutoCloseable {
             throw e;
         }
         return client;
+    }
+
+    /**
+     * Connects as guest {@code name} through the load balancer until a connection lands on a
+     * gateway not in {@code avoid}; the connections on other gateways stay open meanwhile (so that
+     * leastconn moves on) and are closed before this returns. At most {@code attempts} connections.
+     */
+    static ChatClient connectAvoiding(URI base, String name, Set<String> avoid, int attempts) throws Exception {
+        List<ChatClient> extra = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        try {
+            for (int i = 0; i < attempts; i++) {
+                ChatClient c = connectToLobby(base, name);
+                if (!avoid.contains(c.node())) {
+                    return c;
+                }
+                seen.add(c.node());
+                extra.add(c);
+            }
+        } finally {
+            extra.forEach(ChatClient::close);
+        }
+        throw new AssertionError("no connection landed on a gateway other than " + avoid + ": " + seen);
     }
 
     JsonNode welcome() {

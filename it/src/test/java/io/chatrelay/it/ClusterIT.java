@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
 
@@ -212,8 +211,8 @@ class ClusterIT {
     @Test
     void clientsChattingInRoomsOnAllShardsAtOnceConverge() throws Exception {
         Map<String, List<ResilientClient>> rooms = busyRooms();
-        try (Chatter chatter = new Chatter(rooms)) {
-            chatter.awaitAcked(60, Duration.ofSeconds(60));
+        try (Chatter chatter = new Chatter(rooms.values().stream().flatMap(List::stream).toList())) {
+            awaitAcked(rooms, 60, Duration.ofSeconds(60));
         }
         for (Map.Entry<String, List<ResilientClient>> e : rooms.entrySet()) {
             Convergence.assertConverged(e.getValue(), 30);
@@ -248,8 +247,8 @@ class ClusterIT {
     void aMasterDownLongerThanTheNodeTimeoutRecoversWithoutLoss() throws Exception {
         Map<String, List<ResilientClient>> rooms = busyRooms();
         Shard restarted = shards.get(1);
-        try (Chatter chatter = new Chatter(rooms)) {
-            chatter.awaitAcked(30, Duration.ofSeconds(60));
+        try (Chatter chatter = new Chatter(rooms.values().stream().flatMap(List::stream).toList())) {
+            awaitAcked(rooms, 30, Duration.ofSeconds(60));
             LOG.info(() -> "stopping " + restarted.service() + " for 10 s (node timeout: 5 s)");
             stack.stop(restarted.containerId(), 10);
             await().pollDelay(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(11)).until(() -> true);
@@ -259,7 +258,7 @@ class ClusterIT {
                     .until(() -> shards.stream().allMatch(s -> call(s, "cluster", "info").contains("cluster_state:ok")));
             await("every gateway ready again").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1))
                     .ignoreExceptions().until(() -> stack.upServersInLb() == ComposeStack.GATEWAYS);
-            chatter.awaitMore(30, Duration.ofSeconds(90));
+            awaitMore(rooms, 30, Duration.ofSeconds(90));
         }
         for (Map.Entry<String, List<ResilientClient>> e : rooms.entrySet()) {
             Convergence.assertConverged(e.getValue(), 30);
@@ -366,21 +365,7 @@ class ClusterIT {
 
     /** A connection on a gateway not in {@code avoid} (leastconn makes this quick); bounded attempts. */
     private ChatClient openAvoiding(String name, Set<String> avoid) throws Exception {
-        List<ChatClient> extra = new ArrayList<>();
-        List<String> seen = new ArrayList<>();
-        try {
-            for (int i = 0; i < MAX_ATTEMPTS; i++) {
-                ChatClient c = ChatClient.connectToLobby(stack.wsBase(), name);
-                if (!avoid.contains(c.node())) {
-                    return track(c);
-                }
-                seen.add(c.node());
-                extra.add(c);
-            }
-        } finally {
-            extra.forEach(ChatClient::close);
-        }
-        throw new AssertionError("no connection landed on a gateway other than " + avoid + ": " + seen);
+        return track(ChatClient.connectAvoiding(stack.wsBase(), name, avoid, MAX_ATTEMPTS));
     }
 
     private static ChatClient join(ChatClient client, String room) {
@@ -423,51 +408,18 @@ class ClusterIT {
         }
     }
 
-    /** Each client sends a message every 100 ms while it is connected and joined, until closed. */
-    private static final class Chatter implements AutoCloseable {
-        private final AtomicBoolean stop = new AtomicBoolean();
-        private final Map<String, List<ResilientClient>> rooms;
-        private final List<Thread> threads = new ArrayList<>();
+    /** Until every room has at least {@code n} acknowledged messages. */
+    private static void awaitAcked(Map<String, List<ResilientClient>> rooms, long n, Duration atMost) {
+        await("" + n + " acknowledged messages in every room").atMost(atMost)
+                .until(() -> rooms.values().stream().allMatch(cs -> Chatter.acked(cs) >= n));
+    }
 
-        Chatter(Map<String, List<ResilientClient>> rooms) {
-            this.rooms = rooms;
-            rooms.values().stream().flatMap(List::stream).forEach(c -> threads.add(Thread.ofVirtual().start(() -> {
-                for (int n = 0; !stop.get(); n++) {
-                    c.send("m" + n);
-                    try {
-                        Thread.sleep(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            })));
-        }
-
-        private long acked(List<ResilientClient> clients) {
-            return clients.stream().mapToLong(c -> c.acked().size()).sum();
-        }
-
-        /** Until every room has at least {@code n} acknowledged messages. */
-        void awaitAcked(long n, Duration atMost) {
-            await("" + n + " acknowledged messages in every room").atMost(atMost)
-                    .until(() -> rooms.values().stream().allMatch(cs -> acked(cs) >= n));
-        }
-
-        /** Until every room has {@code n} more acknowledged messages than now. */
-        void awaitMore(long n, Duration atMost) {
-            Map<String, Long> now = new LinkedHashMap<>();
-            rooms.forEach((room, cs) -> now.put(room, acked(cs)));
-            await("" + n + " more acknowledged messages in every room").atMost(atMost)
-                    .until(() -> rooms.entrySet().stream().allMatch(e -> acked(e.getValue()) >= now.get(e.getKey()) + n));
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop.set(true);
-            for (Thread t : threads) {
-                t.join(Duration.ofSeconds(5));
-            }
-        }
+    /** Until every room has {@code n} more acknowledged messages than now. */
+    private static void awaitMore(Map<String, List<ResilientClient>> rooms, long n, Duration atMost) {
+        Map<String, Long> now = new LinkedHashMap<>();
+        rooms.forEach((room, cs) -> now.put(room, Chatter.acked(cs)));
+        await("" + n + " more acknowledged messages in every room").atMost(atMost)
+                .until(() -> rooms.entrySet().stream().allMatch(e -> Chatter.acked(e.getValue()) >= now.get(e.getKey()) + n));
     }
 
     private static String unique() {

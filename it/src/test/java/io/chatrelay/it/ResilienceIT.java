@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Timeout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -152,19 +152,7 @@ class ResilienceIT {
     }
 
     private ChatClient openAvoiding(String name, String node) throws Exception {
-        List<ChatClient> others = new ArrayList<>();
-        try {
-            for (int i = 0; i < 12; i++) {
-                ChatClient c = ChatClient.connectToLobby(stack.wsBase(), name);
-                if (!c.node().equals(node)) {
-                    return track(c);
-                }
-                others.add(c);
-            }
-        } finally {
-            others.forEach(ChatClient::close);
-        }
-        throw new AssertionError("no connection landed on a gateway other than " + node);
+        return track(ChatClient.connectAvoiding(stack.wsBase(), name, Set.of(node), 12));
     }
 
     private <T extends AutoCloseable> T track(T c) {
@@ -174,41 +162,5 @@ class ResilienceIT {
 
     private static String unique() {
         return UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    /** Each client sends a message every 100 ms while it is connected, until closed. */
-    private static final class Chatter implements AutoCloseable {
-        private final AtomicBoolean stop = new AtomicBoolean();
-        private final List<ResilientClient> clients;
-        private final List<Thread> threads = new ArrayList<>();
-
-        Chatter(List<ResilientClient> clients) {
-            this.clients = clients;
-            for (ResilientClient c : clients) {
-                threads.add(Thread.ofVirtual().start(() -> {
-                    int n = 0;
-                    while (!stop.get()) {
-                        c.send("m" + n++);
-                        try {
-                            Thread.sleep(100);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                }));
-            }
-        }
-
-        long acked() {
-            return clients.stream().mapToLong(c -> c.acked().size()).sum();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop.set(true);
-            for (Thread t : threads) {
-                t.join(Duration.ofSeconds(5));
-            }
-        }
     }
 }

@@ -11,9 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -154,45 +152,5 @@ class ScaleIT {
 
     private static String unique() {
         return UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    /** Each client added sends a message every 100 ms while it is connected, until stopped. */
-    private static final class Chatter implements AutoCloseable {
-        private final AtomicBoolean stop = new AtomicBoolean();
-        private final List<ResilientClient> clients = new CopyOnWriteArrayList<>();
-        private final List<Thread> threads = new CopyOnWriteArrayList<>();
-
-        void add(List<ResilientClient> more) {
-            for (ResilientClient c : more) {
-                clients.add(c);
-                threads.add(Thread.ofVirtual().start(() -> {
-                    int n = 0;
-                    while (!stop.get()) {
-                        c.send("m" + n++);
-                        try {
-                            Thread.sleep(100);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                }));
-            }
-        }
-
-        long acked() {
-            return clients.stream().mapToLong(c -> c.acked().size()).sum();
-        }
-
-        void stop() throws InterruptedException {
-            stop.set(true);
-            for (Thread t : threads) {
-                t.join(Duration.ofSeconds(5));
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop();
-        }
     }
 }
