@@ -5,24 +5,31 @@
 //   emit("send", {room, text, ref}, ack)     -> every member of the room, on every instance, the
 //                                               sender included, gets "message" {type, room, id,
 //                                               from, text, ts (server time)}; ack({type:"ack", ref, id})
-// Cross-instance fan-out goes through Redis Pub/Sub with @socket.io/redis-adapter. Unlike
-// chat-relay, nothing is stored (no history).
+// Cross-instance fan-out, chosen by ADAPTER:
+//   pubsub (default): Redis Pub/Sub with @socket.io/redis-adapter; unlike chat-relay, nothing is
+//                     stored (no history);
+//   streams:          one Redis stream with @socket.io/redis-streams-adapter (XADD, capped at
+//                     STREAM_MAXLEN entries) and Socket.IO's connection state recovery (a client
+//                     that reconnects within 2 minutes gets what it missed): the Socket.IO setup
+//                     that stores messages.
 //
 // GET /bench/mem runs a full GC (node --expose-gc) and answers process.memoryUsage(), for the
 // memory-per-connection measurement.
 //
-// Environment: PORT (9201), REDIS_URL (redis://127.0.0.1:6379), NODE_ID, SIO_KEY (adapter key prefix).
+// Environment: PORT (9201), REDIS_URL (redis://127.0.0.1:6379), NODE_ID, SIO_KEY (adapter key prefix
+// or stream name), ADAPTER (pubsub|streams), STREAM_MAXLEN (10000).
 "use strict";
 
 const http = require("node:http");
 const { Server } = require("socket.io");
-const { createAdapter } = require("@socket.io/redis-adapter");
 const { createClient } = require("redis");
 
 const port = Number(process.env.PORT || 9201);
 const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const node = process.env.NODE_ID || `sio-${port}`;
 const ROOM = /^[A-Za-z0-9_.:-]{1,64}$/;
+const adapter = process.env.ADAPTER || "pubsub";
+const streamMaxLen = Number(process.env.STREAM_MAXLEN || 10000);
 
 async function main() {
   const httpServer = http.createServer((req, res) => {
@@ -45,19 +52,30 @@ async function main() {
     res.end();
   });
 
-  const io = new Server(httpServer, {
+  const options = {
     transports: ["websocket"],
     serveClient: false,
     perMessageDeflate: false,
     maxHttpBufferSize: 65536,
-  });
-
+  };
   const pub = createClient({ url: redisUrl });
-  const sub = pub.duplicate();
   pub.on("error", (e) => console.error(`[${node}] redis pub: ${e.message}`));
-  sub.on("error", (e) => console.error(`[${node}] redis sub: ${e.message}`));
-  await Promise.all([pub.connect(), sub.connect()]);
-  io.adapter(createAdapter(pub, sub, { key: process.env.SIO_KEY || "bench-sio" }));
+  const clients = [pub];
+  if (adapter === "streams") {
+    await pub.connect();
+    options.connectionStateRecovery = { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true };
+    options.adapter = require("@socket.io/redis-streams-adapter").createAdapter(pub, {
+      streamName: process.env.SIO_KEY || "bench-sio", maxLen: streamMaxLen });
+  } else if (adapter === "pubsub") {
+    const sub = pub.duplicate();
+    sub.on("error", (e) => console.error(`[${node}] redis sub: ${e.message}`));
+    clients.push(sub);
+    await Promise.all([pub.connect(), sub.connect()]);
+    options.adapter = require("@socket.io/redis-adapter").createAdapter(pub, sub, { key: process.env.SIO_KEY || "bench-sio" });
+  } else {
+    throw new Error(`unknown ADAPTER ${adapter} (pubsub|streams)`);
+  }
+  const io = new Server(httpServer, options);
 
   let seq = 0;
   io.on("connection", (socket) => {
@@ -90,12 +108,12 @@ async function main() {
   });
 
   httpServer.listen(port, "127.0.0.1", () => {
-    console.log(`[${node}] socket.io ${require("socket.io/package.json").version} listening on 127.0.0.1:${port}, redis ${redisUrl}`);
+    console.log(`[${node}] socket.io ${require("socket.io/package.json").version} (${adapter} adapter) listening on 127.0.0.1:${port}, redis ${redisUrl}`);
   });
 
   const stop = () => {
     io.close();
-    Promise.allSettled([pub.quit(), sub.quit()]).finally(() => process.exit(0));
+    Promise.allSettled(clients.map((c) => c.quit())).finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();
   };
   process.on("SIGTERM", stop);

@@ -1,790 +1,311 @@
-// chat-relay browser client: the UI. All user content goes through textContent, never innerHTML.
-import { ChatTransport, compareIds, parseId } from '/transport.js';
+// ChatApp: the wiring of the page. The view's controls (view.js) call the actions below, which
+// call the SDK; the SDK's events come back through events.js, which updates the state
+// (state.js) and has the view and the banner (banner.js) draw it. Available as window.chatApp.
+//
+// The composer sends a message, a reply (after the ↩ of a message) or an edit (after the ✎ of
+// one's own message). A room shown while the tab is visible is marked read up to its newest
+// message; the server syncs that to the user's other tabs and devices.
 
-const NAME_RE = /^[A-Za-z0-9_.-]{1,32}$/;
+import { listen } from './events.js';
+import { directKey, roomKey } from './state.js';
+
 const TYPING_SEND_INTERVAL_MS = 2000;
-const TYPING_SHOW_MS = 3000;
-const ERROR_HIDE_MS = 8000;
-const NOTICE_HIDE_MS = 5000;
-const STATUS_REFRESH_MS = 30000;
 const HISTORY_PAGE = 50;
-const NAME_KEY = 'chat-relay.name';
-
-function byId(id) {
-  const node = document.getElementById(id);
-  if (!node) throw new Error('missing element #' + id);
-  return node;
-}
-
-/** Creates an element; `text` is set with textContent. */
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-const pad2 = (n) => String(n).padStart(2, '0');
-
-/** The message time: `ts`, or the millisecond part of the id. */
-function messageTime(m) {
-  if (typeof m.ts === 'number' && Number.isFinite(m.ts)) return m.ts;
-  const p = parseId(m.id);
-  return p ? p[0] : Date.now();
-}
-
-function formatTime(ms) {
-  const d = new Date(ms);
-  return pad2(d.getHours()) + ':' + pad2(d.getMinutes());
-}
-
-function storageGet(key) {
-  try { return window.localStorage.getItem(key); } catch { return null; }
-}
+/** localStorage key of the last name used. */
+export const NAME_KEY = 'chat-relay.name';
 
 function storageSet(key, value) {
   try { window.localStorage.setItem(key, value); } catch { /* private mode */ }
 }
 
-/** A room ('lobby') or a direct conversation ('@bob'). Room names cannot contain '@'. */
-function roomKey(room) { return room; }
-function directKey(peer) { return '@' + peer; }
-
 export class ChatApp {
-  constructor(transport = new ChatTransport()) {
-    this.transport = transport;
-    this.me = null;
-    this.node = null;
-    this.conversations = new Map(); // key -> conversation, in creation order
-    this.active = null; // key of the shown conversation
-    this.identity = null; // 'name:alice' / 'token:...' of the current session
-    this._everConnected = false;
-    this._lastTypingSent = new Map(); // room -> time the last typing frame was sent
-    this._state = { state: 'closed' };
-    this._countdownTimer = null;
-    this._statusTimer = null;
-    this._errorTimer = null;
-    this._noticeTimer = null;
-
-    this.els = {
-      status: byId('status'),
-      reconnectNow: byId('reconnect-now'),
-      disconnect: byId('disconnect'),
-      error: byId('error'),
-      errorText: document.querySelector('#error .error-text'),
-      errorDismiss: document.querySelector('#error .dismiss'),
-      notice: byId('notice'),
-      login: byId('login'),
-      loginForm: byId('login-form'),
-      name: byId('name'),
-      token: byId('token'),
-      connect: byId('connect'),
-      chat: byId('chat'),
-      rooms: byId('rooms'),
-      joinForm: byId('join-form'),
-      roomName: byId('room-name'),
-      joinRoom: byId('join-room'),
-      dms: byId('dms'),
-      dmForm: byId('dm-form'),
-      dmUser: byId('dm-user'),
-      members: byId('members'),
-      membersTitle: byId('members-title'),
-      title: byId('conversation-title'),
-      loadOlder: byId('load-older'),
-      messages: byId('messages'),
-      typing: byId('typing'),
-      composer: byId('composer'),
-      message: byId('message'),
-      send: byId('send'),
-      serverStatus: byId('server-status'),
-    };
-
-    this._bindDom();
-    this._bindTransport();
-    this._renderStatus();
-    this._renderConversation();
-
-    const params = new URLSearchParams(window.location.search);
-    this.els.name.value = params.get('name') || storageGet(NAME_KEY) || '';
+  /**
+   * @param {{client: import('/sdk/index.js').ChatClient, names: import('/sdk/index.js').Names | null,
+   *   state: import('./state.js').ChatState, view: import('./view.js').ChatView, banner: import('./banner.js').Banner}} parts
+   */
+  constructor({ client, names, state, view, banner }) {
+    Object.assign(this, { client, names, state, view, banner });
+    this.identity = null; // 'name:alice' or 'token:…' of the current session
+    this.everConnected = false;
+    this.lastTypingSent = new Map(); // room -> when the last typing frame went
+    this.statusTimer = null;
+    this.compose = null; // {kind: 'reply'|'edit', key, id} while replying to or editing a message
+    view.bind({
+      login: (name, token) => this.connect(name, token),
+      disconnect: () => this.disconnect(),
+      reconnectNow: () => client.reconnectNow(),
+      join: (room) => this.joinRoom(room),
+      openDirect: (peer) => this.openDirect(peer),
+      select: (key) => this.select(key),
+      close: (key) => this.close(key),
+      loadOlder: () => this.loadOlder(),
+      send: (text) => this.sendMessage(text) !== null,
+      typed: () => this._onUserTyping(),
+      wake: () => client.reconnectNow(),
+      reply: (id) => this.startCompose('reply', id),
+      edit: (id) => this.startCompose('edit', id),
+      remove: (id) => this.deleteMessage(id),
+      react: (id, emoji) => this.toggleReaction(id, emoji),
+      cancelCompose: () => this.cancelCompose(),
+      discard: (cid) => this.discard(cid),
+      seen: () => this.markShownRead(),
+    });
+    listen(this);
+    this.showState({ state: 'closed' });
+    view.showConversation(null, state);
   }
 
-  // ---- public actions (also handy from tests via window.chatApp) --------------------------
+  // ---- actions ------------------------------------------------------------------------
 
   /** Connects as guest `name` (empty: a generated guest name) or with `token`. */
   connect(name = '', token = '') {
     name = String(name).trim();
     token = String(token).trim();
-    if (!token && name && !NAME_RE.test(name)) {
-      this.showError('A name is 1 to 32 characters: letters, digits, "_", "." or "-".');
-      this.els.name.focus();
+    if (!token && name && !this._valid('guest', name, 'A name')) {
+      this.view.focusName();
       return false;
     }
     const identity = token ? 'token:' + token : 'name:' + name;
-    if (identity !== this.identity) this._resetConversations();
+    if (identity !== this.identity) this._reset();
     this.identity = identity;
-    this._everConnected = false;
+    this.everConnected = false;
     if (name) storageSet(NAME_KEY, name);
-    this.hideError();
-    this.els.login.hidden = true;
-    this.els.chat.hidden = false;
-    this.els.disconnect.hidden = false;
-    this.transport.connect(token ? { token } : { name });
+    this.banner.hideError();
+    this.view.showChat();
+    this.client.connect(token ? { token } : { name });
     return true;
   }
 
   disconnect() {
-    this.transport.disconnect();
-    this.els.login.hidden = false;
-    this.els.chat.hidden = true;
-    this.els.disconnect.hidden = true;
-    this.els.connect.focus();
+    this.client.disconnect();
+    this.view.showLogin();
   }
 
   /** Joins a room and shows it at once (messages typed meanwhile go to it after the join). */
   joinRoom(name) {
     const room = String(name).trim();
-    if (!room) return;
-    const key = roomKey(room);
-    const existing = this.conversations.get(key);
+    if (!room || !this._valid('room', room, 'A room name')) return false;
+    const existing = this.state.get(roomKey(room));
     if (existing && (existing.joined || existing.pending)) {
-      this.select(key);
-      return;
+      this.select(existing.key);
+      return true;
     }
-    const conv = this._ensureRoom(room);
+    const conv = this.ensure(this.state.ensureRoom(room));
     conv.pending = true;
-    conv.previous = this.active;
-    conv.joinRef = this.transport.join(room);
-    this._updateItem(conv);
-    this.select(key);
+    conv.previous = this.state.active;
+    this.client.join(room);
+    this.select(conv.key);
+    return true;
   }
 
   leaveRoom(room) {
-    const key = roomKey(room);
-    if (!this.conversations.has(key)) return;
-    this.transport.leave(room);
-    this._removeConversation(key);
+    if (!this.state.get(roomKey(room))) return;
+    this.client.leave(room);
+    this.remove(roomKey(room));
   }
 
-  /** Opens (or shows) the direct conversation with `peer`. */
+  /** Opens (or shows) the direct conversation with `peer`, a user id. */
   openDirect(peer) {
     peer = String(peer).trim();
-    if (!peer) return;
-    if (!NAME_RE.test(peer)) {
-      this.showError('A user id is 1 to 32 characters: letters, digits, "_", "." or "-".');
-      return;
-    }
-    this.select(this._ensureDirect(peer).key);
+    if (!peer || !this._valid('user', peer, 'A user id')) return false;
+    this.select(this.ensure(this.state.ensureDirect(peer)).key);
+    return true;
   }
 
-  closeDirect(peer) {
-    this._removeConversation(directKey(peer));
+  closeDirect(peer) { this.remove(directKey(peer)); }
+
+  /** Leaves a room or closes a direct conversation, by key. */
+  close(key) {
+    const conv = this.state.get(key);
+    if (conv?.kind === 'room') this.leaveRoom(conv.name);
+    else if (conv) this.closeDirect(conv.name);
   }
 
   /** Shows a conversation. */
   select(key) {
-    const conv = this.conversations.get(key);
+    const conv = this.state.get(key);
     if (!conv) return;
-    const previous = this.active ? this.conversations.get(this.active) : null;
-    this.active = key;
-    conv.unread = 0;
-    if (previous && previous !== conv) this._updateItem(previous);
-    this._updateItem(conv);
-    this._updateTitle();
-    this._renderConversation();
+    const previous = this.state.select(key);
+    if (previous) this.view.updateItem(previous, false, this.state);
+    this.view.updateItem(conv, true, this.state);
+    this.view.updateTitle(this.state.totalUnread);
+    this.view.showConversation(conv, this.state);
+    if (previous) this.cancelCompose();
     // A direct conversation shows its latest page the first time it is opened.
-    if (conv.kind === 'dm' && !conv.loadedOnce && !conv.olderRef && this.transport.connected) {
-      this._requestHistory(conv, null);
-    }
+    if (conv.kind === 'dm' && !conv.loadedOnce && !conv.olderRef && this.client.connected) this.requestHistory(conv, null);
+    this.markShownRead();
   }
 
-  /** Sends `text` to the shown conversation. */
+  /**
+   * Sends `text` to the shown conversation: a message, a reply, or the new text of the message
+   * being edited. Returns the cid (or the edit's ref), or null when nothing was sent.
+   */
   sendMessage(text) {
-    const conv = this._activeConversation();
+    const conv = this.state.activeConversation;
     const body = String(text).replace(/\s+$/, '');
     if (!conv || !body.trim()) return null;
-    const ref = conv.kind === 'room'
-      ? this.transport.send(conv.name, body)
-      : this.transport.sendDirect(conv.name, body);
-    if (!this.transport.connected) this.showNotice('Not connected: the message will be sent once the connection is back.');
-    if (conv.kind === 'room') this._lastTypingSent.delete(conv.name);
-    return ref;
+    const mode = this.compose && this.compose.key === conv.key ? this.compose : null;
+    if (mode?.kind === 'edit') {
+      const ref = this.client.edit(conv.name, mode.id, body);
+      if (ref === null) this.banner.showError('Not connected: the message cannot be edited now.');
+      else this.cancelCompose();
+      return ref;
+    }
+    const options = mode?.kind === 'reply' ? { replyTo: mode.id } : {};
+    const cid = conv.kind === 'room' ? this.client.send(conv.name, body, options) : this.client.sendDirect(conv.name, body, options);
+    if (cid === null) {
+      this.banner.showError('Too many messages are waiting to be sent: try again in a moment.');
+      return null;
+    }
+    conv.outgoing.set(cid, { cid, text: body, replyTo: options.replyTo ?? null, state: 'sending',
+      note: this.client.connected ? 'Sending…' : 'Waiting for the connection…' });
+    if (this.state.isActive(conv)) this.view.renderOutgoing(conv, this.state);
+    this.view.scrollToEnd();
+    if (!this.client.connected) this.banner.showNotice('Not connected: the message will be sent once the connection is back.');
+    if (conv.kind === 'room') this.lastTypingSent.delete(conv.name);
+    this.cancelCompose();
+    return cid;
+  }
+
+  /** The composer answers a message ('reply') or replaces one's own message's text ('edit'). */
+  startCompose(kind, id) {
+    const conv = this.state.activeConversation;
+    const target = conv ? conv.timeline.get(id) : null;
+    if (!target || target.deleted || (kind === 'edit' && !this.state.isMe(target.from))) return;
+    this.compose = { kind, key: conv.key, id };
+    this.view.renderCompose(this.compose, target, this.state);
+    if (kind === 'edit') this.view.draft = target.text;
+    this.view.focusComposer();
+  }
+
+  cancelCompose() {
+    if (this.compose?.kind === 'edit') this.view.draft = '';
+    this.compose = null;
+    this.view.renderCompose(null, null, this.state);
+  }
+
+  deleteMessage(id) {
+    const conv = this.state.activeConversation;
+    if (!conv || conv.kind !== 'room') return;
+    if (this.client.delete(conv.name, id) === null) this.banner.showError('Not connected: the message cannot be deleted now.');
+    if (this.compose?.id === id) this.cancelCompose();
+  }
+
+  /** Adds the reaction, or removes it when it is the user's already. */
+  toggleReaction(id, emoji) {
+    const conv = this.state.activeConversation;
+    const m = conv ? conv.timeline.get(id) : null;
+    if (!m || conv.kind !== 'room' || !emoji) return;
+    const mine = m.reactions.get(emoji)?.mine === true;
+    const ref = mine ? this.client.unreact(conv.name, id, emoji) : this.client.react(conv.name, id, emoji);
+    if (ref === null) this.banner.showError('Not connected: try again once the connection is back.');
+  }
+
+  /** A failed message is removed from the conversation. */
+  discard(cid) {
+    const conv = this.state.activeConversation;
+    if (conv && conv.outgoing.delete(cid)) this.view.renderOutgoing(conv, this.state);
+  }
+
+  /** The shown room is read up to its newest message, when the user can see it. */
+  markShownRead() {
+    const conv = this.state.activeConversation;
+    if (!conv || conv.kind !== 'room' || !conv.joined || !this.view.visible || this.view.els.chat.hidden) return;
+    this.client.markRead(conv.name);
   }
 
   loadOlder() {
-    const conv = this._activeConversation();
-    if (!conv || conv.olderRef || !conv.more) return;
-    const oldest = conv.messages.length ? conv.messages[0].id : null;
-    this._requestHistory(conv, oldest);
+    const conv = this.state.activeConversation;
+    if (conv && !conv.olderRef && conv.more) this.requestHistory(conv, conv.oldestId);
   }
 
-  // ---- DOM wiring ------------------------------------------------------------------------
+  // ---- helpers ------------------------------------------------------------------------
 
-  _bindDom() {
-    const e = this.els;
-    e.loginForm.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      this.connect(e.name.value, e.token.value);
-    });
-    e.disconnect.addEventListener('click', () => this.disconnect());
-    e.reconnectNow.addEventListener('click', () => this.transport.reconnectNow());
-    e.errorDismiss.addEventListener('click', () => this.hideError());
+  /** Checks `value` against the naming rule (names.json); shows why when it does not match. */
+  _valid(kind, value, what) {
+    const check = { guest: 'isGuest', user: 'isUser', room: 'isRoom' }[kind];
+    if (!this.names || this.names[check](value)) return true; // without the rule, the server decides
+    this.banner.showError(`${what} must match ${this.names.sources[kind]}: “${value}” does not.`);
+    return false;
+  }
 
-    e.joinForm.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const room = e.roomName.value.trim();
-      if (!room) return;
-      e.roomName.value = '';
-      this.joinRoom(room);
-      e.message.focus();
-    });
-    e.dmForm.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const peer = e.dmUser.value.trim();
-      if (!peer) return;
-      e.dmUser.value = '';
-      this.openDirect(peer);
-    });
-
-    const onListClick = (ev) => {
-      const item = ev.target.closest('li[data-key]');
-      if (!item) return;
-      const conv = this.conversations.get(item.dataset.key);
-      if (!conv) return;
-      if (ev.target.closest('.close')) {
-        if (conv.kind === 'room') this.leaveRoom(conv.name);
-        else this.closeDirect(conv.name);
-      } else {
-        this.select(conv.key);
-      }
-    };
-    e.rooms.addEventListener('click', onListClick);
-    e.dms.addEventListener('click', onListClick);
-
-    e.members.addEventListener('click', (ev) => {
-      const button = ev.target.closest('button[data-user]');
-      if (button) this.openDirect(button.dataset.user);
-    });
-
-    e.loadOlder.addEventListener('click', () => this.loadOlder());
-
-    e.composer.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const text = e.message.value;
-      if (this.sendMessage(text) !== null) e.message.value = '';
-      e.message.focus();
-    });
-    e.message.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
-        ev.preventDefault();
-        e.composer.requestSubmit();
-      }
-    });
-    e.message.addEventListener('input', () => this._onUserTyping());
-
-    window.addEventListener('online', () => this.transport.reconnectNow());
-    document.addEventListener('visibilitychange', () => {
-      if (!document.hidden) this.transport.reconnectNow();
+  showState(d) {
+    const user = this.client.user ?? this.state.me;
+    this.banner.showState(d, {
+      me: this.client.name ?? (user ? this.state.nameOf(user) : null), user, node: this.client.node, everConnected: this.everConnected,
     });
   }
 
-  _bindTransport() {
-    const t = this.transport;
-    const on = (type, fn) => t.addEventListener(type, (ev) => fn.call(this, ev.detail));
-    on('state', this._onState);
-    on('welcome', this._onWelcome);
-    on('disconnected', this._onDisconnected);
-    on('joined', this._onJoined);
-    on('left', this._onLeft);
-    on('message', this._onMessage);
-    on('history', this._onHistory);
-    on('presence', this._onPresence);
-    on('typing', this._onTyping);
-    on('error', this._onServerError);
-    on('gap', (d) => this.showNotice(`Some messages in #${d.room} could not be recovered.`));
-    on('status', this._onStatus);
-  }
-
-  // ---- transport events ------------------------------------------------------------------
-
-  _onState(detail) {
-    this._state = detail;
-    if (detail.node) this.node = detail.node;
-    if (detail.user) this.me = detail.user;
-    clearInterval(this._statusTimer);
-    this._statusTimer = null;
-    if (detail.state === 'connected') {
-      this._statusTimer = setInterval(() => this.transport.status(), STATUS_REFRESH_MS);
-    } else {
-      this._clearAllTyping();
-    }
-    this._renderStatus();
-  }
-
-  _onWelcome(frame) {
-    this.me = frame.user;
-    this.node = frame.node;
-    const firstTime = !this._everConnected;
-    this._everConnected = true;
-    this.els.login.hidden = true;
-    this.els.chat.hidden = false;
-    this.transport.status();
-    this._renderStatus();
-    // The user id may have been unknown when the messages were drawn (own-message marks).
-    if (this.active) this._renderConversation();
-    if (firstTime) this.els.message.focus();
-  }
-
-  _onDisconnected(detail) {
-    if (!detail.wasConnected && !this._everConnected) {
-      this.showError('Could not connect to the chat server (check the name or token). Retrying…');
-    }
-  }
-
-  _onJoined({ room, members, messages, recovered }) {
-    const conv = this._ensureRoom(room);
-    const seenBefore = conv.joined || conv.messages.length > 0;
-    conv.joined = true;
-    conv.pending = false;
-    conv.joinRef = null;
-    conv.members = new Set(members.filter((m) => typeof m === 'string'));
-    this._addMessages(conv, messages, { countUnread: seenBefore });
-    if (recovered === false && seenBefore) {
-      this.showNotice(`Some messages in #${room} were missed while offline.`);
-    }
-    this._updateItem(conv);
-    if (!this.active) this.select(conv.key);
-    else if (this.active === conv.key) {
-      this._renderMembers();
-      this._renderLoadOlder();
-    }
-  }
-
-  _onLeft({ room }) {
-    this._removeConversation(roomKey(room));
-  }
-
-  _onMessage({ message, room, peer }) {
-    const conv = peer !== null ? this._ensureDirect(peer) : this.conversations.get(roomKey(room));
-    if (!conv) return;
-    this._addMessages(conv, [message], { countUnread: true });
-  }
-
-  _onHistory(frame) {
-    const key = typeof frame.with === 'string' ? directKey(frame.with)
-      : typeof frame.room === 'string' ? roomKey(frame.room) : null;
-    const conv = key ? this.conversations.get(key) : null;
-    if (!conv) return;
-    const messages = Array.isArray(frame.messages) ? frame.messages : [];
-    const mine = frame.ref != null && frame.ref === conv.olderRef;
-    if (mine) {
-      conv.olderRef = null;
-      conv.more = frame.more === true;
-    }
-    conv.loadedOnce = true;
-    const older = Boolean(frame.request && frame.request.before);
-    this._addMessages(conv, messages, { countUnread: false, older });
-    if (this.active === conv.key) this._renderLoadOlder();
-  }
-
-  _onPresence(frame) {
-    const conv = typeof frame.room === 'string' ? this.conversations.get(roomKey(frame.room)) : null;
-    if (!conv || typeof frame.user !== 'string') return;
-    if (frame.event === 'join') conv.members.add(frame.user);
-    else if (frame.event === 'leave') {
-      conv.members.delete(frame.user);
-      this._stopTyping(conv, frame.user);
-    }
-    if (this.active === conv.key) this._renderMembers();
-  }
-
-  _onTyping(frame) {
-    const conv = typeof frame.room === 'string' ? this.conversations.get(roomKey(frame.room)) : null;
-    const user = frame.user;
-    if (!conv || typeof user !== 'string' || user === this.me) return;
-    clearTimeout(conv.typing.get(user));
-    conv.typing.set(user, setTimeout(() => this._stopTyping(conv, user), TYPING_SHOW_MS));
-    if (this.active === conv.key) this._renderTyping();
-  }
-
-  _onServerError({ code, message, request }) {
-    const text = (message || 'Request failed') + (code ? ` (${code})` : '');
-    this.showError(text);
-    if (!request) return;
-    if (request.type === 'join') {
-      const conv = this.conversations.get(roomKey(request.room));
-      if (conv && !this.transport.rooms.includes(request.room)) {
-        const back = conv.previous;
-        this._removeConversation(conv.key);
-        if (back && this.conversations.has(back)) this.select(back);
-      }
-    } else if (request.type === 'send' && this.els.message.value === '') {
-      // Give the text back so that it can be sent again.
-      this.els.message.value = request.text;
-    } else if (request.type === 'history') {
-      const key = request.with ? directKey(request.with) : roomKey(request.room);
-      const conv = this.conversations.get(key);
-      if (conv && conv.olderRef === request.ref) {
-        conv.olderRef = null;
-        if (this.active === key) this._renderLoadOlder();
-      }
-    }
-  }
-
-  _onStatus(frame) {
-    const parts = [];
-    if (frame.node) parts.push('node ' + frame.node);
-    if (typeof frame.connections === 'number') parts.push(frame.connections + (frame.connections === 1 ? ' connection' : ' connections'));
-    if (typeof frame.rooms === 'number') parts.push(frame.rooms + (frame.rooms === 1 ? ' room' : ' rooms'));
-    if (frame.broker) parts.push('broker ' + frame.broker);
-    this.els.serverStatus.textContent = parts.join(' · ');
-  }
-
-  // ---- model -----------------------------------------------------------------------------
-
-  _newConversation(kind, name) {
-    return {
-      kind,
-      name,
-      key: kind === 'room' ? roomKey(name) : directKey(name),
-      messages: [], // sorted by id
-      ids: new Set(),
-      unread: 0,
-      members: new Set(),
-      typing: new Map(), // user -> expiry timer
-      more: true, // older messages may exist
-      olderRef: null,
-      loadedOnce: false,
-      joined: false,
-      pending: false,
-      joinRef: null,
-      previous: null,
-      item: null,
-    };
-  }
-
-  _ensureRoom(room) {
-    const key = roomKey(room);
-    let conv = this.conversations.get(key);
-    if (!conv) {
-      conv = this._newConversation('room', room);
-      this.conversations.set(key, conv);
-      conv.item = this._createItem(conv);
-      this.els.rooms.append(conv.item);
-    }
+  /** A conversation from ChatState.ensure…, with its list item drawn when new. */
+  ensure({ conv, created }) {
+    if (created) this.view.addItem(conv, this.state);
     return conv;
   }
 
-  _ensureDirect(peer) {
-    const key = directKey(peer);
-    let conv = this.conversations.get(key);
-    if (!conv) {
-      conv = this._newConversation('dm', peer);
-      this.conversations.set(key, conv);
-      conv.item = this._createItem(conv);
-      this.els.dms.append(conv.item);
+  /** Display names were learned: the direct conversations and the shown one are drawn with them. */
+  namesChanged() {
+    for (const conv of this.state.conversations.values()) {
+      if (conv.kind === 'dm') this.view.updateItem(conv, this.state.isActive(conv), this.state);
     }
-    return conv;
-  }
-
-  _removeConversation(key) {
-    const conv = this.conversations.get(key);
-    if (!conv) return;
-    for (const timer of conv.typing.values()) clearTimeout(timer);
-    conv.item?.remove();
-    this.conversations.delete(key);
-    if (this.active === key) {
-      this.active = null;
-      const next = this.conversations.get(roomKey('lobby')) || this.conversations.values().next().value;
-      if (next) this.select(next.key);
-      else this._renderConversation();
-    }
-    this._updateTitle();
-  }
-
-  _resetConversations() {
-    for (const conv of this.conversations.values()) {
-      for (const timer of conv.typing.values()) clearTimeout(timer);
-    }
-    this.conversations.clear();
-    this.active = null;
-    this.els.rooms.replaceChildren();
-    this.els.dms.replaceChildren();
-    this._lastTypingSent.clear();
-    this._renderConversation();
-    this._updateTitle();
-  }
-
-  _activeConversation() {
-    return this.active ? this.conversations.get(this.active) || null : null;
-  }
-
-  /** Adds messages (any order, duplicates ignored) to a conversation and to the view. */
-  _addMessages(conv, messages, { countUnread = false, older = false } = {}) {
-    if (!messages || messages.length === 0) return;
-    const shown = this.active === conv.key;
-    const list = this.els.messages;
-    const stick = shown && (older ? false : this._nearBottom());
-    const prevHeight = list.scrollHeight;
-    const prevTop = list.scrollTop;
-    let ownAdded = false;
-    for (const m of messages) {
-      if (!m || typeof m !== 'object' || typeof m.id !== 'string' || conv.ids.has(m.id)) continue;
-      conv.ids.add(m.id);
-      const index = this._insertIndex(conv.messages, m.id);
-      conv.messages.splice(index, 0, m);
-      if (m.from === this.me) ownAdded = true;
-      else if (countUnread && !shown) conv.unread += 1;
-      if (typeof m.from === 'string' && conv.typing.has(m.from)) this._stopTyping(conv, m.from);
-      if (shown) list.insertBefore(this._renderMessage(m), list.children[index] || null);
-    }
-    if (shown) {
-      if (older) list.scrollTop = prevTop + (list.scrollHeight - prevHeight);
-      else if (stick || ownAdded) list.scrollTop = list.scrollHeight;
-    } else if (countUnread) {
-      this._updateItem(conv);
-      this._updateTitle();
+    const conv = this.state.activeConversation;
+    if (conv) {
+      this.view.renderTitle(conv, this.state);
+      this.view.renderMembers(conv, this.state);
     }
   }
 
-  _insertIndex(sorted, id) {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareIds(sorted[mid].id, id) < 0) lo = mid + 1;
-      else hi = mid;
+  /** Applies stored frames (messages and their updates) to a conversation and draws what changed. */
+  add(conv, frames, { countUnread = false, older = false } = {}) {
+    const { inserted, changed, own, settled } = this.state.addMessages(conv, frames, { countUnread });
+    if (inserted.length === 0 && changed.length === 0) return;
+    const active = this.state.isActive(conv);
+    if (active) {
+      this.view.insertMessages(inserted, this.state, { older, own, conv });
+      this.view.updateMessages(changed, this.state, conv);
+      if (settled.length) this.view.renderOutgoing(conv, this.state);
+      this.view.renderTyping(conv, this.state);
+      this.view.renderSeen(conv, this.state);
+      if (!older) this.markShownRead();
     }
-    return lo;
+    this.view.updateItem(conv, active, this.state);
+    this.view.updateTitle(this.state.totalUnread);
   }
 
-  _nearBottom() {
-    const list = this.els.messages;
-    return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  remove(key) {
+    const { wasActive, next } = this.state.remove(key);
+    this.view.removeItem(key);
+    if (next) this.select(next.key);
+    else if (wasActive) this.view.showConversation(null, this.state);
+    this.view.updateTitle(this.state.totalUnread);
   }
 
-  _requestHistory(conv, before) {
+  _reset() {
+    this.compose = null;
+    this.view.renderCompose(null, null, this.state);
+    this.state.clear();
+    this.view.clearItems();
+    this.lastTypingSent.clear();
+    this.view.showConversation(null, this.state);
+    this.view.updateTitle(0);
+  }
+
+  requestHistory(conv, before) {
     const opts = { before, limit: HISTORY_PAGE };
-    const ref = conv.kind === 'room'
-      ? (conv.joined ? this.transport.history(conv.name, opts) : null)
-      : this.transport.historyDirect(conv.name, opts);
+    const ref = conv.kind === 'room' ? (conv.joined ? this.client.history(conv.name, opts) : null) : this.client.historyDirect(conv.name, opts);
     if (ref === null) {
-      if (before !== null || conv.kind === 'room') this.showError('Not connected: cannot load older messages now.');
+      if (before !== null || conv.kind === 'room') this.banner.showError('Not connected: cannot load older messages now.');
       return;
     }
     conv.olderRef = ref;
-    if (this.active === conv.key) this._renderLoadOlder();
+    if (this.state.isActive(conv)) this.view.renderLoadOlder(conv);
   }
 
   _onUserTyping() {
-    const conv = this._activeConversation();
-    if (!conv || conv.kind !== 'room' || !conv.joined || !this.els.message.value.trim()) return;
+    const conv = this.state.activeConversation;
+    if (!conv || conv.kind !== 'room' || !conv.joined || !this.view.draft.trim() || this.compose?.kind === 'edit') return;
     const now = Date.now();
-    const last = this._lastTypingSent.get(conv.name) || 0;
-    if (now - last < TYPING_SEND_INTERVAL_MS) return;
-    this._lastTypingSent.set(conv.name, now);
-    this.transport.typing(conv.name);
-  }
-
-  _stopTyping(conv, user) {
-    clearTimeout(conv.typing.get(user));
-    if (!conv.typing.delete(user)) return;
-    if (this.active === conv.key) this._renderTyping();
-  }
-
-  _clearAllTyping() {
-    for (const conv of this.conversations.values()) {
-      for (const timer of conv.typing.values()) clearTimeout(timer);
-      conv.typing.clear();
-    }
-    this._renderTyping();
-  }
-
-  // ---- rendering -------------------------------------------------------------------------
-
-  _renderStatus() {
-    const { status, reconnectNow } = this.els;
-    const d = this._state;
-    clearInterval(this._countdownTimer);
-    this._countdownTimer = null;
-    let state = d.state;
-    let text;
-    switch (state) {
-      case 'connecting':
-        text = 'Connecting…';
-        break;
-      case 'connected':
-        text = `Connected to node ${this.node ?? '?'} as ${this.me ?? '?'}`;
-        break;
-      case 'reconnecting': {
-        const update = () => {
-          const left = d.retryAt ? Math.ceil((d.retryAt - Date.now()) / 1000) : 0;
-          const next = left > 0 ? `Reconnecting in ${left} s…` : 'Reconnecting…';
-          if (status.textContent !== next) status.textContent = next;
-          return left > 0;
-        };
-        if (update()) this._countdownTimer = setInterval(() => { if (!update()) clearInterval(this._countdownTimer); }, 250);
-        text = null;
-        break;
-      }
-      default:
-        state = 'closed';
-        text = this._everConnected ? 'Disconnected' : 'Not connected';
-    }
-    if (text !== null) status.textContent = text;
-    status.dataset.state = state;
-    status.dataset.node = this.node ?? '';
-    reconnectNow.hidden = state !== 'reconnecting';
-  }
-
-  _createItem(conv) {
-    const li = el('li', 'conversation-item');
-    li.dataset.key = conv.key;
-    if (conv.kind === 'room') li.dataset.room = conv.name;
-    else li.dataset.dm = conv.name;
-    const select = el('button', 'select');
-    select.type = 'button';
-    select.append(el('span', 'label', conv.name));
-    const badge = el('span', 'unread');
-    badge.hidden = true;
-    select.append(badge);
-    const close = el('button', 'close', '×');
-    close.type = 'button';
-    close.setAttribute('aria-label', conv.kind === 'room' ? `Leave room ${conv.name}` : `Close conversation with ${conv.name}`);
-    close.title = conv.kind === 'room' ? 'Leave room' : 'Close conversation';
-    li.append(select, close);
-    conv.badge = badge;
-    conv.select = select;
-    return li;
-  }
-
-  _updateItem(conv) {
-    const li = conv.item;
-    if (!li) return;
-    const active = this.active === conv.key;
-    li.classList.toggle('active', active);
-    li.classList.toggle('pending', conv.pending);
-    if (active) conv.select.setAttribute('aria-current', 'true');
-    else conv.select.removeAttribute('aria-current');
-    conv.badge.textContent = conv.unread > 0 ? String(conv.unread) : '';
-    conv.badge.hidden = conv.unread === 0;
-    const what = conv.kind === 'room' ? `Room ${conv.name}` : `Conversation with ${conv.name}`;
-    conv.select.setAttribute('aria-label', conv.unread > 0 ? `${what}, ${conv.unread} unread` : what);
-  }
-
-  _updateTitle() {
-    let total = 0;
-    for (const conv of this.conversations.values()) total += conv.unread;
-    document.title = total > 0 ? `(${total}) chat-relay` : 'chat-relay';
-  }
-
-  _renderMessage(m) {
-    const li = el('li', 'message');
-    li.dataset.id = m.id;
-    if (m.from === this.me) li.classList.add('own');
-    const ms = messageTime(m);
-    const from = el('span', 'from', typeof m.from === 'string' ? m.from : '?');
-    const time = el('time', 'time', formatTime(ms));
-    const date = new Date(ms);
-    time.dateTime = date.toISOString();
-    time.title = date.toLocaleString();
-    const text = el('div', 'text', typeof m.text === 'string' ? m.text : '');
-    li.append(from, time, text);
-    return li;
-  }
-
-  /** Redraws everything that depends on the shown conversation. */
-  _renderConversation() {
-    const conv = this._activeConversation();
-    const e = this.els;
-    e.messages.replaceChildren(...(conv ? conv.messages.map((m) => this._renderMessage(m)) : []));
-    e.messages.scrollTop = e.messages.scrollHeight;
-    if (!conv) {
-      e.title.textContent = 'No conversation';
-      e.message.placeholder = 'Join a room to chat';
-    } else if (conv.kind === 'room') {
-      e.title.textContent = '#' + conv.name;
-      e.message.placeholder = 'Message #' + conv.name;
-    } else {
-      e.title.textContent = '@' + conv.name;
-      e.message.placeholder = 'Message @' + conv.name;
-    }
-    this._renderMembers();
-    this._renderTyping();
-    this._renderLoadOlder();
-  }
-
-  _renderMembers() {
-    const conv = this._activeConversation();
-    const e = this.els;
-    let users = [];
-    if (conv && conv.kind === 'room') users = [...conv.members];
-    else if (conv) users = [...new Set([this.me, conv.name].filter(Boolean))];
-    users.sort((a, b) => a.localeCompare(b));
-    e.membersTitle.textContent = conv && conv.kind === 'dm' ? 'Participants' : `Members (${users.length})`;
-    e.members.replaceChildren(...users.map((user) => {
-      const li = el('li', 'member');
-      li.dataset.user = user;
-      if (user === this.me) {
-        li.classList.add('self');
-        li.title = 'you';
-        li.textContent = user;
-      } else {
-        const button = el('button', 'member-dm', user);
-        button.type = 'button';
-        button.dataset.user = user;
-        button.title = `Direct message to ${user}`;
-        li.append(button);
-      }
-      return li;
-    }));
-  }
-
-  _renderTyping() {
-    const conv = this._activeConversation();
-    const users = conv ? [...conv.typing.keys()].filter((u) => u !== this.me) : [];
-    let text = '';
-    if (users.length === 1) text = `${users[0]} is typing…`;
-    else if (users.length === 2) text = `${users[0]} and ${users[1]} are typing…`;
-    else if (users.length > 2) text = `${users[0]}, ${users[1]} and ${users.length - 2} more are typing…`;
-    if (this.els.typing.textContent !== text) this.els.typing.textContent = text;
-  }
-
-  _renderLoadOlder() {
-    const conv = this._activeConversation();
-    const button = this.els.loadOlder;
-    const usable = conv && (conv.kind === 'dm' || conv.joined);
-    button.disabled = !usable || !conv.more || conv.olderRef !== null;
-    button.textContent = conv && !conv.more ? 'No older messages' : conv && conv.olderRef ? 'Loading…' : 'Load older';
-  }
-
-  // ---- notices ---------------------------------------------------------------------------
-
-  showError(text) {
-    const { error, errorText } = this.els;
-    errorText.textContent = text;
-    error.hidden = false;
-    clearTimeout(this._errorTimer);
-    this._errorTimer = setTimeout(() => this.hideError(), ERROR_HIDE_MS);
-  }
-
-  hideError() {
-    clearTimeout(this._errorTimer);
-    this._errorTimer = null;
-    this.els.error.hidden = true;
-  }
-
-  showNotice(text) {
-    const { notice } = this.els;
-    notice.textContent = text;
-    notice.hidden = false;
-    clearTimeout(this._noticeTimer);
-    this._noticeTimer = setTimeout(() => { notice.hidden = true; }, NOTICE_HIDE_MS);
+    if (now - (this.lastTypingSent.get(conv.name) || 0) < TYPING_SEND_INTERVAL_MS) return;
+    this.lastTypingSent.set(conv.name, now);
+    this.client.typing(conv.name);
   }
 }
-
-function start() {
-  window.chatApp = new ChatApp();
-}
-
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
-else start();

@@ -6,7 +6,7 @@
 #
 # Part A, the Redis tier alone: for each shard count, a fresh cluster of local redis-server
 # processes (127.0.0.1, cluster mode, no persistence) gets the gateway's own append script
-# (XADD MAXLEN ~ 1000 + SPUBLISH, as broker-adapter's RedisScripts.APPEND) from redis-benchmark
+# (XADD MAXLEN ~ 1000 + SPUBLISH: broker-adapter's append.lua, read from the source tree) from redis-benchmark
 # in cluster mode: $ROOMS_PER_SHARD rooms per shard (keys chat:{tag}:<n>:log / :ch, every room's
 # keys on one slot), $CLIENTS connections, pipeline $PIPELINE. Once with no subscriber, once
 # with $SUBSCRIBERS simulated gateways (plain sockets, one per shard each) subscribed
@@ -143,10 +143,9 @@ stop_cluster() {
   done
 }
 
-# the gateway's append script (broker-adapter: RedisScripts.APPEND)
-APPEND="local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'h', ARGV[1], 't', ARGV[2])
-redis.call('SPUBLISH', KEYS[2], id .. '\n' .. ARGV[1] .. id .. ARGV[2])
-return id"
+# the gateway's append script, the very file the broker loads (broker-adapter: LuaScript.APPEND)
+APPEND=$(cat "$repo/broker-adapter/src/main/resources/io/chatrelay/broker/redis/append.lua") \
+  || die "append.lua not found under $repo/broker-adapter"
 text=$(head -c "$TEXT_SIZE" /dev/zero | tr '\0' 'x')
 HEAD="{\"type\":\"message\",\"room\":\"bench\",\"from\":\"user-0001\",\"text\":\"$text\",\"id\":\""
 TAIL='","ts":1732291234567}'
@@ -250,7 +249,7 @@ for n in $SHARDS; do
     [ "$n" != 1 ] || mode=--csv # one node: plain mode (the key's tag is then "tag", on that node)
     csv=$(timeout "$RUN_TIMEOUT" redis-benchmark "$mode" -p "$BASE_PORT" -c "$CLIENTS" -P "$PIPELINE" \
       -n "$REQUESTS" -r "$ROOMS_PER_SHARD" --threads "$BENCH_THREADS" --csv \
-      EVALSHA "$sha" 2 'chat:{tag}:__rand_int__:log' 'chat:{tag}:__rand_int__:ch' "$HEAD" "$TAIL" 1000 \
+      EVALSHA "$sha" 2 'chat:{tag}:__rand_int__:log' 'chat:{tag}:__rand_int__:ch' "$HEAD" "$TAIL" 1000 message user-0001 1732291234567 0 0 0 \
       2>"$work/bench.err" | tail -1) || { cat "$work/bench.err" >&2; die "redis-benchmark failed or timed out"; }
     t1=$(now); r1=$(cpu_ticks "${cluster_pids[@]}"); m1=$(machine_ticks)
     echo "$csv" >>"$OUT/part-a.csv"
@@ -302,7 +301,7 @@ if [ "$E2E" = 1 ]; then
         note=$(wait_quiet)
         gw_pids=(); targets=""
         for port in "${GATEWAY_PORTS[@]}"; do
-          CHAT_PORT=$port CHAT_NODE_ID="gw-$port" CHAT_REDIS_URI="$seeds" CHAT_REDIS_CLUSTER=true CHAT_REDIS_PREFIX=bench \
+          CHAT_PORT=$port CHAT_ADMIN_PORT=$((port + 1000)) CHAT_NODE_ID="gw-$port" CHAT_REDIS_URI="$seeds" CHAT_REDIS_CLUSTER=true CHAT_REDIS_PREFIX=bench \
             CHAT_DEFAULT_ROOM="" CHAT_RATE_PER_SECOND=100000 CHAT_RATE_BURST=100000 \
             java -Xms64m -Xmx512m -XX:+UseG1GC -jar "$gateway_jar" >>"$OUT/gateway-$n-$port.log" 2>&1 &
           pids+=("$!"); gw_pids+=("$!")
@@ -310,10 +309,10 @@ if [ "$E2E" = 1 ]; then
         done
         for port in "${GATEWAY_PORTS[@]}"; do
           for _ in $(seq 1 300); do
-            curl -fsS -o /dev/null "http://127.0.0.1:$port/observe/health/ready" 2>/dev/null && break
+            curl -fsS -o /dev/null "http://127.0.0.1:$((port + 1000))/observe/health/ready" 2>/dev/null && break
             sleep 0.2
           done
-          curl -fsS -o /dev/null "http://127.0.0.1:$port/observe/health/ready" || die "gateway on $port is not ready"
+          curl -fsS -o /dev/null "http://127.0.0.1:$((port + 1000))/observe/health/ready" || die "gateway on $port is not ready"
         done
         pid_csv=$(IFS=,; echo "${gw_pids[*]}")
         say "part B: $n shard(s), $rate msg/s"

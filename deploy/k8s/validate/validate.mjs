@@ -5,7 +5,8 @@
 //     which also rejects unknown fields (a typo such as `readinesProbe` passes 1 but not 2);
 //  3. consistency between the objects: selectors match pod labels, references (ConfigMap, HPA
 //     target, Ingress backend) exist, probes and CPU requests are set, the termination grace
-//     period exceeds preStop + CHAT_DRAIN_GRACE, pods run as non-root, no namespace is named.
+//     period exceeds preStop + CHAT_DRAIN_GRACE, pods run as non-root, no namespace is named, no
+//     CHAT_* setting is given both as a value and as a _FILE.
 // usage: node validate.mjs <file.yaml>...     (exit 0: valid; 1: invalid)
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { join, dirname, basename } from "node:path";
@@ -132,6 +133,14 @@ for (const w of workloads) {
       const ref = from.configMapRef?.name;
       if (ref && !objects.has(`ConfigMap/${ref}`)) problems.push(`${name}: ConfigMap ${ref} is not defined`);
     }
+    // a chat-relay setting given both as VAR and as VAR_FILE stops the gateway at start
+    const vars = new Set((c.env ?? []).map((e) => e.name));
+    for (const from of c.envFrom ?? []) {
+      Object.keys(objects.get(`ConfigMap/${from.configMapRef?.name}`)?.data ?? {}).forEach((k) => vars.add(k));
+    }
+    for (const v of vars) {
+      if (v.startsWith("CHAT_") && vars.has(`${v}_FILE`)) problems.push(`${name}/${c.name}: ${v} and ${v}_FILE are both set (set one)`);
+    }
     if (w.kind === "Deployment") {
       if (!c.readinessProbe || !c.livenessProbe) problems.push(`${name}/${c.name}: readiness and liveness probes are required`);
       if (!c.resources?.requests?.cpu) problems.push(`${name}/${c.name}: a CPU request is required (HPA on CPU utilization)`);
@@ -171,6 +180,41 @@ for (const ing of byKind("Ingress")) {
     }
   }
 }
+// hardening (docs/security.md, "Kubernetes"): every Redis is behind a NetworkPolicy (protected
+// mode off or not); the admin listener (port `admin`, 9090) is never routed by an Ingress nor
+// exposed by a Service outside the cluster
+const policies = byKind("NetworkPolicy");
+for (const w of workloads) {
+  const labels = w.spec.template.metadata?.labels;
+  if (!w.spec.template.spec.containers.some((c) => /^redis:/.test(c.image ?? ""))) continue;
+  if (!policies.some((np) => matches(np.spec.podSelector?.matchLabels, labels))) {
+    problems.push(`${w.kind}/${w.metadata.name}: a Redis that no NetworkPolicy selects`);
+  }
+  // and requires a password: a config file from a Secret (requirepass), or node.sh's password file
+  const secretVolumes = new Set((w.spec.template.spec.volumes ?? []).filter((v) => v.secret).map((v) => v.name));
+  for (const c of w.spec.template.spec.containers.filter((c) => /^redis:/.test(c.image ?? ""))) {
+    const mountsSecret = (c.volumeMounts ?? []).some((m) => secretVolumes.has(m.name));
+    const passwordFile = (c.env ?? []).some((e) => e.name === "REDIS_PASSWORD_FILE");
+    const configFile = [...(c.command ?? []), ...(c.args ?? [])].some((a) => /\.conf$/.test(String(a)));
+    if (!mountsSecret || !(passwordFile || configFile)) {
+      problems.push(`${w.kind}/${w.metadata.name}: Redis container ${c.name} requires no password from a Secret`);
+    }
+  }
+}
+const isAdmin = (port) => port?.name === "admin" || port?.number === 9090 || port === 9090 || port === "admin";
+for (const ing of byKind("Ingress")) {
+  for (const rule of ing.spec.rules ?? []) {
+    for (const path of rule.http?.paths ?? []) {
+      if (isAdmin(path.backend.service?.port)) problems.push(`Ingress/${ing.metadata.name}: routes the admin port`);
+    }
+  }
+}
+for (const svc of byKind("Service")) {
+  const outside = svc.spec.type === "LoadBalancer" || svc.spec.type === "NodePort";
+  if (outside && (svc.spec.ports ?? []).some((p) => p.port === 9090 || isAdmin(p.targetPort) || p.name === "admin")) {
+    problems.push(`Service/${svc.metadata.name}: exposes the admin port outside the cluster`);
+  }
+}
 for (const o of objects.values()) {
   if (o.metadata?.namespace) problems.push(`${o.kind}/${o.metadata.name}: names a namespace (the manifests are namespace-agnostic)`);
 }
@@ -178,7 +222,7 @@ if (problems.length > 0) {
   problems.forEach((p) => console.error(`FAIL consistency: ${p}`));
   failures += problems.length;
 } else {
-  console.log(`ok   consistency (selectors, references, probes, grace periods, non-root, no namespace): ${objects.size} objects`);
+  console.log(`ok   consistency (selectors, references, probes, grace periods, non-root, no namespace, VAR or VAR_FILE, Redis behind a NetworkPolicy and a password, admin port never exposed): ${objects.size} objects`);
 }
 
 if (failures > 0) {

@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
  * {@link #ready} and {@link #joined}, and hands messages, acks and errors to the run's
  * {@link Sink}. The transport is a {@link Connector.Conn}.
  */
-final class BenchSocket {
+final class BenchSocket implements Connector.Endpoint {
     /** Where frames of interest go. Called on the connector's selector threads. */
     interface Sink {
         /** A chat message; {@code frame} is only valid during the call. */
@@ -34,6 +34,10 @@ final class BenchSocket {
     final String name;
     final String base;
     final Wire wire;
+    /** Where it connects: a member's URI, or a publisher's ({@link Wire#publisherUri}). */
+    final java.net.URI uri;
+    /** Whether this is a publisher-only connection (Nchan). */
+    final boolean publisher;
     final CompletableFuture<BenchSocket> ready = new CompletableFuture<>();
     final CompletableFuture<BenchSocket> joined = new CompletableFuture<>();
     private final Sink sink;
@@ -42,14 +46,31 @@ final class BenchSocket {
     private volatile String room;
 
     BenchSocket(int index, String name, String base, Wire wire, Sink sink) {
+        this(index, name, base, wire, sink, null, false);
+    }
+
+    /**
+     * A connection that will be in {@code room} (systems that {@link Wire#joinsOnConnect} subscribe
+     * to it by connecting), or a publisher of it.
+     */
+    BenchSocket(int index, String name, String base, Wire wire, Sink sink, String room, boolean publisher) {
         this.index = index;
         this.name = name;
         this.base = base;
         this.wire = wire;
         this.sink = sink;
+        this.room = room;
+        this.publisher = publisher;
+        this.uri = publisher ? wire.publisherUri(base, room) : wire.uri(base, name, room);
     }
 
-    void attach(Connector.Conn c) {
+    @Override
+    public java.net.URI uri() {
+        return uri;
+    }
+
+    @Override
+    public void attach(Connector.Conn c) {
         this.conn = c;
     }
 
@@ -62,10 +83,21 @@ final class BenchSocket {
         return closeCode;
     }
 
-    /** Sends {@code join} for a room; {@link #joined} completes with the answer. */
+    /** Sends {@code join} for a room; {@link #joined} completes with the answer (at once where the URI chose the room). */
     void join(String room) {
         this.room = room;
+        if (wire.joinsOnConnect()) {
+            joined.complete(this);
+            return;
+        }
         send(wire.join(room));
+    }
+
+    @Override
+    public void onOpen() {
+        if (wire.readyOnOpen()) {
+            ready.complete(this);
+        }
     }
 
     /** Sends a text frame; any thread. */
@@ -98,7 +130,8 @@ final class BenchSocket {
         }
     }
 
-    void onText(CharSequence frame) {
+    @Override
+    public void onText(CharSequence frame) {
         switch (wire.classify(frame)) {
             case MESSAGE -> sink.message(this, frame);
             case ACK -> sink.ack(this);
@@ -119,7 +152,8 @@ final class BenchSocket {
         }
     }
 
-    void onClosed(int code, String why) {
+    @Override
+    public void onClosed(int code, String why) {
         if (closeCode == 0) {
             closeCode = code;
             sink.closed(this, code);

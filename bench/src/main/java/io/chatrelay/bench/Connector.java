@@ -29,7 +29,7 @@ import java.util.function.Function;
 /**
  * A small, lean WebSocket client (RFC 6455, client side, text frames, no extensions) on NIO
  * selectors: {@code loops} threads each own a share of the connections, read into one direct
- * buffer per thread and hand complete text frames to the {@link BenchSocket}s as ASCII views of
+ * buffer per thread and hand complete text frames to the {@link Endpoint}s as ASCII views of
  * that buffer, without decoding or copying. It replaces the JDK HTTP client's WebSocket, which
  * costs several microseconds of CPU per received frame; here the generator shares two cores
  * with the servers it measures, so its cost per delivery matters.
@@ -42,6 +42,28 @@ final class Connector implements AutoCloseable {
     private static final int MAX_HEADER = 16 * 1024;
 
     private final Loop[] loops;
+    private final AtomicInteger nextLoop = new AtomicInteger();
+
+    /**
+     * What a connection reports to: where it connects and the transport's events, all called on
+     * the connection's selector thread. {@link BenchSocket} is the load runs' endpoint.
+     */
+    interface Endpoint {
+        /** Where to connect ({@code ws://host:port/path?query}). */
+        URI uri();
+
+        /** The transport, before anything else happens on it. */
+        void attach(Conn conn);
+
+        /** The WebSocket handshake completed. */
+        void onOpen();
+
+        /** A complete text frame; the view is only valid during the call. */
+        void onText(CharSequence frame);
+
+        /** The connection ended (1006 for an error or a lost connection, with the reason). */
+        void onClosed(int code, String why);
+    }
 
     Connector(int loopCount) {
         loops = new Loop[Math.max(1, loopCount)];
@@ -76,7 +98,7 @@ final class Connector implements AutoCloseable {
                 break;
             }
             BenchSocket s = make.apply(i);
-            loops[i % loops.length].connect(s, s.wire.uri(s.base, s.name));
+            loops[i % loops.length].connect(s);
             int index = i;
             all.add(s.ready.orTimeout(30, TimeUnit.SECONDS).whenComplete((ok, e) -> {
                 inFlight.release();
@@ -112,6 +134,11 @@ final class Connector implements AutoCloseable {
         return new Opened(ready, missing, seconds, firstFailure[0]);
     }
 
+    /** Opens one connection, on the selector threads in turn; its events go to {@code endpoint}. */
+    void connect(Endpoint endpoint) {
+        loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)].connect(endpoint);
+    }
+
     @Override
     public void close() {
         for (Loop l : loops) {
@@ -142,9 +169,9 @@ final class Connector implements AutoCloseable {
             selector.wakeup();
         }
 
-        void connect(BenchSocket socket, URI uri) {
+        void connect(Endpoint socket) {
             execute(() -> {
-                Conn c = new Conn(this, socket, uri);
+                Conn c = new Conn(this, socket, socket.uri());
                 socket.attach(c);
                 try {
                     c.start();
@@ -227,7 +254,7 @@ final class Connector implements AutoCloseable {
         private enum State { CONNECTING, HANDSHAKE, OPEN, CLOSED }
 
         private final Loop loop;
-        private final BenchSocket socket;
+        private final Endpoint socket;
         private final URI uri;
         private final String key;
         private SocketChannel channel;
@@ -242,7 +269,7 @@ final class Connector implements AutoCloseable {
         private boolean writeInterest;
         private volatile boolean closeSent;
 
-        Conn(Loop loop, BenchSocket socket, URI uri) {
+        Conn(Loop loop, Endpoint socket, URI uri) {
             this.loop = loop;
             this.socket = socket;
             this.uri = uri;
@@ -340,6 +367,7 @@ final class Connector implements AutoCloseable {
                 throw new IOException("bad Sec-WebSocket-Accept");
             }
             state = State.OPEN;
+            socket.onOpen();
             return true;
         }
 

@@ -95,7 +95,8 @@ final class LoadRun implements BenchSocket.Sink {
 
         try (Connector connector = new Connector(s.ioLoops())) {
             Connector.Opened opened = connector.open(s.connections(),
-                    i -> new BenchSocket(i, "b" + runId + "-" + i, s.targets().get(i % servers), wire, this),
+                    i -> new BenchSocket(i, "b" + runId + "-" + i, s.targets().get(i % servers), wire, this,
+                            "b" + runId + "-r" + (i / servers) % s.rooms(), false),
                     s.connectConcurrency(), Duration.ofSeconds(120));
             r.put("connected", opened.sockets().size()).put("connectFailures", opened.failures())
                     .put("setupSeconds", opened.seconds()).put("setupPerS", opened.rate());
@@ -169,6 +170,7 @@ final class LoadRun implements BenchSocket.Sink {
             if (pubs.isEmpty()) {
                 throw new IllegalStateException("no publisher could join a room");
             }
+            List<BenchSocket> senderSockets = publisherSockets(connector, pubs, runId);
             r.put("offeredDeliveriesPerS", s.rate() * pubRoomSize.stream().mapToInt(Integer::intValue).average().orElse(0));
 
             long t0 = System.nanoTime() + 200_000_000L;
@@ -186,7 +188,7 @@ final class LoadRun implements BenchSocket.Sink {
                 List<BenchSocket> mine = new ArrayList<>();
                 List<Integer> sizes = new ArrayList<>();
                 for (int p = t; p < pubs.size(); p += threads) {
-                    mine.add(pubs.get(p));
+                    mine.add(senderSockets.get(p));
                     sizes.add(pubRoomSize.get(p));
                 }
                 int id = t;
@@ -239,6 +241,9 @@ final class LoadRun implements BenchSocket.Sink {
                     .put("serverCpuCores", s.pids().isEmpty() ? -1.0 : (double) srv / wall)
                     .put("redisCpuCores", redis < 0 ? -1.0 : (double) redis / wall)
                     .put("machineCpuCores", machine < 0 ? -1.0 : (double) machine / wall)
+                    .put("serverCpuUsPerDelivery", s.pids().isEmpty() || receivedInWindow == 0 ? -1.0
+                            : srv / 1000.0 / receivedInWindow)
+                    .put("redisCpuUsPerDelivery", redis < 0 || receivedInWindow == 0 ? -1.0 : redis / 1000.0 / receivedInWindow)
                     .put("otherCpuCores", machine < 0 || s.pids().isEmpty() ? -1.0
                             : Math.max(0, (double) (machine - cpu - srv - Math.max(0, redis)) / wall))
                     .put("cpus", ProcStats.cpus());
@@ -249,8 +254,30 @@ final class LoadRun implements BenchSocket.Sink {
                 writeTimeline(java.nio.file.Path.of(s.timeline()));
             }
             closeAll(opened.sockets());
+            if (senderSockets != pubs) {
+                closeAll(senderSockets);
+            }
         }
         return r;
+    }
+
+    /**
+     * The connections the publishers send on: their own, or (Nchan) a publisher connection each
+     * to the same server and room.
+     */
+    private List<BenchSocket> publisherSockets(Connector connector, List<BenchSocket> pubs, String runId)
+            throws InterruptedException {
+        if (wire.publisherUri("ws://x", "r") == null) {
+            return pubs;
+        }
+        Connector.Opened opened = connector.open(pubs.size(), i -> new BenchSocket(i, "p" + runId + "-" + i,
+                pubs.get(i).base, wire, BenchSocket.IGNORE, pubs.get(i).room(), true), s.connectConcurrency(), Duration.ofSeconds(60));
+        if (opened.sockets().size() != pubs.size()) {
+            throw new IllegalStateException("publisher connections failed: " + opened.failures() + " (" + opened.firstFailure() + ")");
+        }
+        List<BenchSocket> byIndex = new ArrayList<>(opened.sockets());
+        byIndex.sort(java.util.Comparator.comparingInt(b -> b.index));
+        return byIndex;
     }
 
     private void sendLoop(int thread, int threads, List<BenchSocket> mine, List<Integer> sizes, long t0, long warmEnd,

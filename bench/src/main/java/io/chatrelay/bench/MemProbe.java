@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * {@code jcmd <pid> GC.run} + {@code GC.heap_info} (JVM) or from the Socket.IO server's
  * {@code /bench/mem} (which calls {@code global.gc()} first; node runs with {@code --expose-gc}).
  */
-sealed interface MemProbe permits MemProbe.Jvm, MemProbe.Node, MemProbe.None {
+sealed interface MemProbe permits MemProbe.Jvm, MemProbe.Node, MemProbe.Rss, MemProbe.None {
     /** RSS and heap used, in KiB; -1 when unknown. */
     record Snapshot(long rssKb, long heapKb) {
     }
@@ -26,8 +26,8 @@ sealed interface MemProbe permits MemProbe.Jvm, MemProbe.Node, MemProbe.None {
     /**
      * The probe for a server.
      *
-     * @param system {@code chatrelay} or {@code socketio}
-     * @param pid    server pid, or 0 for none
+     * @param system {@code chatrelay}, {@code socketio}, {@code socketio-streams} or {@code nchan}
+     * @param pid    server pid (for Nchan: its nginx worker), or 0 for none
      * @param base   the server's {@code ws://host:port}
      * @return the probe
      */
@@ -35,8 +35,19 @@ sealed interface MemProbe permits MemProbe.Jvm, MemProbe.Node, MemProbe.None {
         if (pid <= 0) {
             return new None();
         }
-        return "socketio".equals(system) ? new Node(pid, URI.create(base.replaceFirst("^ws", "http") + "/bench/mem"))
-                : new Jvm(pid);
+        if (system.startsWith("socketio")) {
+            return new Node(pid, URI.create(base.replaceFirst("^ws", "http") + "/bench/mem"));
+        }
+        return "nchan".equals(system) ? new Rss(pid) : new Jvm(pid);
+    }
+
+    /** A process without a heap to ask about (nginx): RSS only. */
+    record Rss(long pid) implements MemProbe {
+        @Override
+        public Snapshot snapshot() {
+            sleep(300);
+            return new Snapshot(ProcStats.rssKb(pid), -1);
+        }
     }
 
     /** A JVM: heap via jcmd. */
@@ -76,7 +87,7 @@ sealed interface MemProbe permits MemProbe.Jvm, MemProbe.Node, MemProbe.None {
             return found ? sum : -1;
         }
 
-        private String jcmd(String command) {
+        String jcmd(String command) {
             Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
             try {
                 Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command).redirectErrorStream(true).start();

@@ -31,8 +31,10 @@ final class MemoryRun {
         int processes = a.integer("processes", Math.max(1, (connections + perProcess - 1) / perProcess));
         int settle = a.integer("settle", 5);
         MemProbe probe = MemProbe.of(system, pid, target);
+        String histogram = a.str("histogram", "");
 
         MemProbe.Snapshot before = probe.snapshot();
+        classHistogram(probe, histogram, "before");
         LoadRun.log("%s memory: before rss=%d KiB heap=%d KiB; opening %d idle connections from %d processes",
                 system, before.rssKb(), before.heapKb(), connections, processes);
         List<Process> children = new ArrayList<>();
@@ -45,7 +47,7 @@ final class MemoryRun {
             List<String> cmd = List.of(java, "-Xmx" + a.str("child-xmx", "2g"), "-cp", System.getProperty("java.class.path"),
                     Main.class.getName(), "hold", "--system", system, "--target", target, "--connections",
                     Integer.toString(count), "--prefix", prefix + "p" + p, "--connect-concurrency",
-                    a.str("connect-concurrency", "128"));
+                    a.str("connect-concurrency", "128"), "--connect-timeout", a.str("connect-timeout", "240"));
             Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             children.add(child);
             readyLines.add(CompletableFuture.supplyAsync(() -> readyLine(child)));
@@ -55,7 +57,7 @@ final class MemoryRun {
         String firstFailure = null;
         try {
             for (CompletableFuture<String> f : readyLines) {
-                String line = f.get(300, TimeUnit.SECONDS);
+                String line = f.get(a.integer("connect-timeout", 240) + 60L, TimeUnit.SECONDS);
                 String[] parts = line.split(" ", 5);
                 connected += Integer.parseInt(parts[1]);
                 failures += Integer.parseInt(parts[2]);
@@ -68,6 +70,7 @@ final class MemoryRun {
                     setupSeconds, settle);
             Thread.sleep(Duration.ofSeconds(settle));
             MemProbe.Snapshot after = probe.snapshot();
+            classHistogram(probe, histogram, "after");
             Result r = new Result().put("kind", "memory").put("system", system).put("label", a.str("label", ""))
                     .put("date", Instant.now().toString()).put("connections", connections).put("connected", connected)
                     .put("connectFailures", failures).put("processes", processes)
@@ -100,6 +103,18 @@ final class MemoryRun {
         }
     }
 
+    /**
+     * With {@code --histogram prefix}, a JVM server's class histogram ({@code jcmd GC.class_histogram},
+     * after a full GC) into {@code prefix-before.txt} / {@code prefix-after.txt}: where the bytes of
+     * a connection go.
+     */
+    private static void classHistogram(MemProbe probe, String prefix, String when) throws IOException {
+        if (!prefix.isEmpty() && probe instanceof MemProbe.Jvm jvm) {
+            java.nio.file.Files.writeString(java.nio.file.Path.of(prefix + "-" + when + ".txt"),
+                    jvm.jcmd("GC.class_histogram"));
+        }
+    }
+
     private static String readyLine(Process child) {
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
@@ -127,7 +142,7 @@ final class MemoryRun {
         try (Connector connector = new Connector(2)) {
             Connector.Opened opened = connector.open(count,
                     i -> new BenchSocket(i, prefix + "-" + i, target, wire, BenchSocket.IGNORE),
-                    a.integer("connect-concurrency", 128), Duration.ofSeconds(240));
+                    a.integer("connect-concurrency", 128), Duration.ofSeconds(a.integer("connect-timeout", 240)));
             String failure = opened.firstFailure() == null ? "-" : opened.firstFailure().replace('\n', ' ');
             System.out.printf(java.util.Locale.ROOT, "READY %d %d %.2f %s%n", opened.sockets().size(), opened.failures(),
                     opened.seconds(), failure);

@@ -21,6 +21,10 @@ final class Plot {
     static final Color ORANGE = new Color(0xff7f0e);
     static final Color LIGHT_BLUE = new Color(0x9ecae1);
     static final Color LIGHT_ORANGE = new Color(0xfdd0a2);
+    static final Color GREEN = new Color(0x2ca02c);
+    static final Color LIGHT_GREEN = new Color(0xa1d99b);
+    static final Color RED = new Color(0xd62728);
+    static final Color LIGHT_RED = new Color(0xfc9272);
     private static final int W = 960;
     private static final int H = 580;
     private static final int LEFT = 90;

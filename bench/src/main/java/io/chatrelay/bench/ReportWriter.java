@@ -13,13 +13,16 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * Turns result lines into {@code report.md} (a table per offered rate, capacity of each system and
- * their ratio, memory per idle connection) and PNG plots, written to one directory.
+ * Turns result lines into {@code report.md} (per load shape: capacity of each system and the
+ * ratios, CPU per delivery at a load every system met, a table per offered rate; memory per idle
+ * connection) and PNG plots, written to one directory.
  */
 final class ReportWriter {
     /** The latency limit of the capacity definition. */
     static final double CAPACITY_P99_MS = 50;
-    static final List<String> SYSTEMS = List.of("chatrelay", "socketio");
+    static final List<String> SYSTEMS = List.of("chatrelay", "socketio", "socketio-streams", "nchan");
+    private static final java.awt.Color[] COLORS = {Plot.BLUE, Plot.ORANGE, Plot.GREEN, Plot.RED};
+    private static final java.awt.Color[] LIGHT = {Plot.LIGHT_BLUE, Plot.LIGHT_ORANGE, Plot.LIGHT_GREEN, Plot.LIGHT_RED};
 
     private ReportWriter() {
     }
@@ -28,8 +31,15 @@ final class ReportWriter {
         return switch (system) {
             case "chatrelay" -> "chat-relay";
             case "socketio" -> "Socket.IO";
+            case "socketio-streams" -> "Socket.IO streams";
+            case "nchan" -> "Nchan";
             default -> system;
         };
+    }
+
+    private static java.awt.Color color(String system, boolean light) {
+        int i = Math.max(0, SYSTEMS.indexOf(system));
+        return light ? LIGHT[i] : COLORS[i];
     }
 
     /** Whether a load run meets the capacity criterion: p99 within the limit, nothing lost, nobody closed. */
@@ -66,6 +76,27 @@ final class ReportWriter {
         return best;
     }
 
+    /**
+     * The highest offered rate at which every system that ran met the criterion in every
+     * undisturbed run, or {@code NaN}: where CPU per delivery is compared.
+     */
+    static double commonRate(List<Result> runs) {
+        List<String> systems = runs.stream().map(r -> r.str("system")).distinct().toList();
+        Map<Double, List<Result>> byRate = runs.stream().filter(r -> !disturbed(r))
+                .collect(Collectors.groupingBy(r -> r.num("offeredMsgsPerS"), TreeMap::new, Collectors.toList()));
+        double best = Double.NaN;
+        for (Map.Entry<Double, List<Result>> e : byRate.entrySet()) {
+            boolean all = systems.stream().allMatch(sys -> {
+                List<Result> of = e.getValue().stream().filter(r -> r.str("system").equals(sys)).toList();
+                return !of.isEmpty() && of.stream().allMatch(ReportWriter::meets);
+            });
+            if (all) {
+                best = e.getKey();
+            }
+        }
+        return best;
+    }
+
     static List<Result> read(Path file) throws IOException {
         List<Result> out = new ArrayList<>();
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -77,32 +108,65 @@ final class ReportWriter {
     }
 
     static void write(Path results, Path memory, Path outDir) throws IOException {
+        write(List.of(results), memory, outDir);
+    }
+
+    static void write(List<Path> results, Path memory, Path outDir) throws IOException {
         Files.createDirectories(outDir);
-        List<Result> runs = read(results).stream().filter(r -> "load".equals(r.str("kind"))).toList();
+        List<Result> all = new ArrayList<>();
+        for (Path p : results) {
+            all.addAll(read(p).stream().filter(r -> "load".equals(r.str("kind"))).toList());
+        }
+        Map<String, List<Result>> byShape = all.stream().collect(Collectors.groupingBy(ReportWriter::shape,
+                () -> new TreeMap<>(java.util.Comparator.comparingDouble(Double::parseDouble)), Collectors.toList()));
         List<Result> mem = memory != null && Files.exists(memory) ? read(memory) : List.of();
         StringBuilder md = new StringBuilder();
-        Map<String, Capacity> caps = new LinkedHashMap<>();
-        for (String s : SYSTEMS) {
-            caps.put(s, capacity(runs, s));
+        List<String> plots = new ArrayList<>();
+        for (Map.Entry<String, List<Result>> e : byShape.entrySet()) {
+            shapeSection(md, e.getKey(), e.getValue());
+            plots.addAll(plots(e.getKey(), e.getValue(), outDir));
         }
-        md.append("## Capacity\n\n")
+        if (!mem.isEmpty()) {
+            memorySection(md, mem);
+            memoryPlot(mem, outDir);
+            plots.add("memory.png");
+        }
+        md.append("Plots: ").append(plots.stream().map(p -> "`" + p + "`").collect(Collectors.joining(", "))).append(".\n");
+        Files.writeString(outDir.resolve("report.md"), md.toString(), StandardCharsets.UTF_8);
+        System.err.println("[bench] wrote " + outDir.resolve("report.md"));
+    }
+
+    /** Members per room of a run: its {@code shape} label, else its average room size. */
+    static String shape(Result r) {
+        double v = r.has("shape") ? r.num("shape") : r.num("avgRoomSize");
+        return Double.isNaN(v) ? "0" : fmt0(v);
+    }
+
+    private static List<String> present(List<Result> runs) {
+        return SYSTEMS.stream().filter(s -> runs.stream().anyMatch(r -> r.str("system").equals(s))).toList();
+    }
+
+    private static void shapeSection(StringBuilder md, String shape, List<Result> runs) {
+        List<String> systems = present(runs);
+        Map<String, Capacity> caps = new LinkedHashMap<>();
+        systems.forEach(s -> caps.put(s, capacity(runs, s)));
+        md.append("## Rooms of ").append(shape).append("\n\n### Capacity\n\n")
                 .append("Highest deliveries/s with p99 <= ").append(fmt(CAPACITY_P99_MS))
                 .append(" ms, zero loss, no error, no closed connection, in every undisturbed run at that rate.\n\n")
-                .append("| system | capacity (deliveries/s) | at messages/s | p99 there (ms) |\n| --- | ---: | ---: | ---: |\n");
-        for (String s : SYSTEMS) {
+                .append("| system | capacity (deliveries/s) | at messages/s | p99 there (ms) | chat-relay / system |\n")
+                .append("| --- | ---: | ---: | ---: | ---: |\n");
+        Capacity cr = caps.get("chatrelay");
+        for (String s : systems) {
             Capacity c = caps.get(s);
             md.append("| ").append(display(s)).append(" | ")
                     .append(c == null ? "none met" : fmt0(c.deliveriesPerS())).append(" | ")
                     .append(c == null ? "-" : fmt0(c.msgsPerS())).append(" | ")
-                    .append(c == null ? "-" : fmt(c.run().num("p99Ms"))).append(" |\n");
+                    .append(c == null ? "-" : fmt(c.run().num("p99Ms"))).append(" | ")
+                    .append(c == null || cr == null || s.equals("chatrelay") ? "-"
+                            : String.format(Locale.ROOT, "**%.2fx**", cr.deliveriesPerS() / c.deliveriesPerS()))
+                    .append(" |\n");
         }
-        Capacity cr = caps.get("chatrelay");
-        Capacity sio = caps.get("socketio");
-        if (cr != null && sio != null) {
-            md.append("\nRatio chat-relay / Socket.IO: **").append(String.format(Locale.ROOT, "%.2f", cr.deliveriesPerS() / sio.deliveriesPerS()))
-                    .append("x**\n");
-        }
-        for (String s : SYSTEMS) {
+        for (String s : systems) {
             Capacity c = caps.get(s);
             List<Result> half = c == null ? List.of() : nearest(runs, s, c.deliveriesPerS() / 2);
             if (!half.isEmpty()) {
@@ -113,46 +177,65 @@ final class ReportWriter {
                         .append(" ms").append(half.size() > 1 ? " (one value per run)" : "").append(".\n");
             }
         }
-        md.append("\n## Runs, one table per offered rate\n\n");
+        double common = commonRate(runs);
+        md.append("\n### CPU per delivery\n\n");
+        if (Double.isNaN(common)) {
+            md.append("No offered rate was met by every system.\n\n");
+        } else {
+            List<Result> at = runs.stream().filter(r -> r.num("offeredMsgsPerS") == common && !disturbed(r)).toList();
+            md.append("At ").append(fmt0(at.get(0).num("offeredDeliveriesPerS")))
+                    .append(" offered deliveries/s, the highest rate every system met: CPU time of the servers (both instances) and of Redis per delivery, over the measured window, one value per run.\n\n")
+                    .append("| system | servers µs/delivery | Redis µs/delivery | servers cores | Redis cores |\n| --- | ---: | ---: | ---: | ---: |\n");
+            for (String s : systems) {
+                List<Result> of = at.stream().filter(r -> r.str("system").equals(s)).toList();
+                md.append("| ").append(display(s)).append(" | ").append(join(of, "serverCpuUsPerDelivery")).append(" | ")
+                        .append(join(of, "redisCpuUsPerDelivery")).append(" | ").append(join(of, "serverCpuCores"))
+                        .append(" | ").append(join(of, "redisCpuCores")).append(" |\n");
+            }
+            md.append('\n');
+        }
+        md.append("### Runs, one table per offered rate (rooms of ").append(shape).append(")\n\n");
         Map<Double, List<Result>> byRate = runs.stream()
                 .collect(Collectors.groupingBy(r -> r.num("offeredMsgsPerS"), TreeMap::new, Collectors.toList()));
         for (Map.Entry<Double, List<Result>> e : byRate.entrySet()) {
             Result first = e.getValue().get(0);
-            md.append("### ").append(fmt0(e.getKey())).append(" messages/s (")
+            md.append("#### ").append(fmt0(e.getKey())).append(" messages/s (")
                     .append(fmt0(first.num("offeredDeliveriesPerS"))).append(" deliveries/s offered)\n\n")
-                    .append("| system | delivered/s | loss | p50 ms | p99 ms | p99.9 ms | max ms | setup conn/s | server CPU | redis CPU | generator CPU | other CPU | meets |\n")
-                    .append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+                    .append("| system | delivered/s | loss | p50 ms | p99 ms | p99.9 ms | max ms | setup conn/s | server CPU | µs/delivery | redis CPU | generator CPU | other CPU | meets |\n")
+                    .append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
             for (Result r : e.getValue()) {
                 md.append("| ").append(display(r.str("system"))).append(" | ")
                         .append(fmt0(r.num("deliveriesPerS"))).append(" | ")
-                        .append(fmt0(r.num("loss"))).append(r.num("closedDuringRun") > 0 ? " (" + fmt0(r.num("closedDuringRun")) + " closed)" : "")
+                        .append(fmt0(r.num("loss"))).append(r.num("loss") > 0 ? " (" + fmt(r.num("lossPct")) + " %)" : "")
+                        .append(r.num("closedDuringRun") > 0 ? " (" + fmt0(r.num("closedDuringRun")) + " closed)" : "")
                         .append(" | ").append(fmt(r.num("p50Ms"))).append(" | ").append(fmt(r.num("p99Ms")))
                         .append(" | ").append(fmt(r.num("p999Ms"))).append(" | ").append(fmt(r.num("maxMs")))
                         .append(" | ").append(fmt0(r.num("setupPerS")))
-                        .append(" | ").append(fmt(r.num("serverCpuCores"))).append(" | ").append(fmt(r.num("redisCpuCores")))
+                        .append(" | ").append(fmt(r.num("serverCpuCores"))).append(" | ").append(fmt(r.num("serverCpuUsPerDelivery")))
+                        .append(" | ").append(fmt(r.num("redisCpuCores")))
                         .append(" | ").append(fmt(r.num("generatorCpuCores"))).append(" | ").append(fmt(r.num("otherCpuCores"))).append(disturbed(r) ? " (disturbed)" : "")
                         .append(" | ").append(disturbed(r) ? "not counted" : meets(r) ? "yes" : "no").append(" |\n");
             }
             md.append('\n');
         }
+    }
 
-        if (!mem.isEmpty()) {
-            md.append("## Memory per idle connection (one server)\n\n")
-                    .append("| system | idle connections | connected | RSS before MiB | RSS after MiB | RSS/conn KiB | heap/conn KiB | setup conn/s |\n")
-                    .append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-            for (Result m : mem) {
-                md.append("| ").append(display(m.str("system"))).append(" | ").append(fmt0(m.num("connections")))
-                        .append(" | ").append(fmt0(m.num("connected")))
-                        .append(" | ").append(fmt(m.num("rssBeforeKb") / 1024)).append(" | ").append(fmt(m.num("rssAfterKb") / 1024))
-                        .append(" | ").append(fmt(m.num("rssPerConnKb"))).append(" | ").append(fmt(m.num("heapPerConnKb")))
-                        .append(" | ").append(fmt0(m.num("setupPerS"))).append(" |\n");
-            }
-            md.append('\n');
+    private static String join(List<Result> runs, String key) {
+        return runs.isEmpty() ? "-" : runs.stream().map(r -> fmt(r.num(key))).collect(Collectors.joining(", "));
+    }
+
+    private static void memorySection(StringBuilder md, List<Result> mem) {
+        md.append("## Memory per idle connection (one server)\n\n")
+                .append("| system | idle connections | connected | RSS before MiB | RSS after MiB | RSS/conn KiB | heap/conn KiB | setup conn/s |\n")
+                .append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (Result m : mem) {
+            md.append("| ").append(display(m.str("system"))).append(" | ").append(fmt0(m.num("connections")))
+                    .append(" | ").append(fmt0(m.num("connected")))
+                    .append(" | ").append(fmt(m.num("rssBeforeKb") / 1024)).append(" | ").append(fmt(m.num("rssAfterKb") / 1024))
+                    .append(" | ").append(fmt(m.num("rssPerConnKb"))).append(" | ").append(fmt(m.num("heapPerConnKb")))
+                    .append(" | ").append(fmt0(m.num("setupPerS"))).append(" |\n");
         }
-        plots(runs, mem, outDir);
-        md.append("Plots: `latency.png`, `cpu.png`").append(mem.isEmpty() ? "" : ", `memory.png`").append(".\n");
-        Files.writeString(outDir.resolve("report.md"), md.toString(), StandardCharsets.UTF_8);
-        System.err.println("[bench] wrote " + outDir.resolve("report.md"));
+        md.append('\n');
     }
 
     /** The runs of a system at the offered rate whose deliveries/s are nearest to {@code deliveries}. */
@@ -171,10 +254,10 @@ final class ReportWriter {
         return runs.stream().filter(r -> r.str("system").equals(system) && !disturbed(r) && r.num("offeredMsgsPerS") == rate).toList();
     }
 
-    private static void plots(List<Result> runs, List<Result> mem, Path outDir) throws IOException {
+    private static List<String> plots(String shape, List<Result> runs, Path outDir) throws IOException {
         List<Plot.Series> latency = new ArrayList<>();
         List<Plot.Series> cpu = new ArrayList<>();
-        for (String s : SYSTEMS) {
+        for (String s : present(runs)) {
             Map<Double, List<Result>> byRate = runs.stream().filter(r -> r.str("system").equals(s) && !disturbed(r))
                     .collect(Collectors.groupingBy(r -> r.num("offeredDeliveriesPerS"), TreeMap::new, Collectors.toList()));
             if (byRate.isEmpty()) {
@@ -183,51 +266,52 @@ final class ReportWriter {
             double[] xs = byRate.keySet().stream().mapToDouble(Double::doubleValue).toArray();
             double[] p99 = byRate.values().stream().mapToDouble(l -> median(l, "p99Ms")).toArray();
             double[] p50 = byRate.values().stream().mapToDouble(l -> median(l, "p50Ms")).toArray();
-            double[] servers = byRate.values().stream().mapToDouble(l -> median(l, "serverCpuCores")).toArray();
-            double[] generator = byRate.values().stream().mapToDouble(l -> median(l, "generatorCpuCores")).toArray();
-            java.awt.Color color = s.equals("chatrelay") ? Plot.BLUE : Plot.ORANGE;
-            latency.add(new Plot.Series(display(s) + " p99", color, false, xs, p99));
-            latency.add(new Plot.Series(display(s) + " p50", color, true, xs, p50));
-            cpu.add(new Plot.Series(display(s) + " servers (both)", color, false, xs, servers));
-            cpu.add(new Plot.Series("generator, " + display(s) + " runs", color, true, xs, generator));
+            double[] perDelivery = byRate.values().stream().mapToDouble(l -> median(l, "serverCpuUsPerDelivery")).toArray();
+            latency.add(new Plot.Series(display(s) + " p99", color(s, false), false, xs, p99));
+            latency.add(new Plot.Series(display(s) + " p50", color(s, false), true, xs, p50));
+            cpu.add(new Plot.Series(display(s) + " servers (both)", color(s, false), false, xs, perDelivery));
         }
-        if (!latency.isEmpty()) {
-            Plot.lines(outDir.resolve("latency.png"), "Fan-out latency vs offered load (2 servers, 1 Redis, 2 cores)",
-                    "offered deliveries/s", "latency ms (log)", true, latency,
-                    List.of(new Plot.Ref("capacity limit: p99 = 50 ms", CAPACITY_P99_MS, java.awt.Color.RED)), false);
-            Plot.lines(outDir.resolve("cpu.png"), "CPU used during the measured window (median of runs)",
-                    "offered deliveries/s", "CPU cores", false, cpu,
-                    List.of(new Plot.Ref("all cores of the machine", ProcStats.cpus(), java.awt.Color.RED)), false);
+        if (latency.isEmpty()) {
+            return List.of();
         }
-        if (!mem.isEmpty()) {
-            List<String> cats = mem.stream().map(m -> fmt0(m.num("connections"))).distinct()
-                    .sorted((a, b) -> Double.compare(Double.parseDouble(a), Double.parseDouble(b)))
-                    .map(c -> c + " idle connections").toList();
-            List<String> names = new ArrayList<>();
-            List<java.awt.Color> colors = new ArrayList<>();
-            List<double[]> rows = new ArrayList<>();
-            for (String s : SYSTEMS) {
-                for (String what : List.of("rssPerConnKb", "heapPerConnKb")) {
-                    double[] row = new double[cats.size()];
-                    boolean any = false;
-                    for (int c = 0; c < cats.size(); c++) {
-                        String n = cats.get(c).split(" ")[0];
-                        List<Result> match = mem.stream().filter(m -> m.str("system").equals(s) && fmt0(m.num("connections")).equals(n)).toList();
-                        row[c] = match.isEmpty() ? Double.NaN : median(match, what);
-                        any |= !match.isEmpty();
-                    }
-                    if (any) {
-                        names.add(display(s) + (what.startsWith("rss") ? " RSS" : " heap"));
-                        colors.add(s.equals("chatrelay") ? (what.startsWith("rss") ? Plot.BLUE : Plot.LIGHT_BLUE)
-                                : (what.startsWith("rss") ? Plot.ORANGE : Plot.LIGHT_ORANGE));
-                        rows.add(row);
-                    }
+        String l = "latency-" + shape + ".png";
+        String c = "cpu-" + shape + ".png";
+        Plot.lines(outDir.resolve(l), "Fan-out latency vs offered load, rooms of " + shape + " (2 servers each, 1 Redis, 2 cores)",
+                "offered deliveries/s", "latency ms (log)", true, latency,
+                List.of(new Plot.Ref("capacity limit: p99 = 50 ms", CAPACITY_P99_MS, java.awt.Color.RED)), false);
+        Plot.lines(outDir.resolve(c), "Server CPU per delivery, rooms of " + shape + " (median of runs)",
+                "offered deliveries/s", "CPU µs per delivery (both servers)", false, cpu, List.of(), false);
+        return List.of(l, c);
+    }
+
+    private static void memoryPlot(List<Result> mem, Path outDir) throws IOException {
+        List<String> cats = mem.stream().map(m -> fmt0(m.num("connections"))).distinct()
+                .sorted((a, b) -> Double.compare(Double.parseDouble(a), Double.parseDouble(b)))
+                .map(c -> c + " idle connections").toList();
+        List<String> names = new ArrayList<>();
+        List<java.awt.Color> colors = new ArrayList<>();
+        List<double[]> rows = new ArrayList<>();
+        for (String s : SYSTEMS) {
+            for (String what : List.of("rssPerConnKb", "heapPerConnKb")) {
+                double[] row = new double[cats.size()];
+                boolean any = false;
+                for (int c = 0; c < cats.size(); c++) {
+                    String n = cats.get(c).split(" ")[0];
+                    List<Result> match = mem.stream().filter(m -> m.str("system").equals(s) && fmt0(m.num("connections")).equals(n)
+                            && !Double.isNaN(m.num(what)) && m.num(what) != -1).toList();
+                    row[c] = match.isEmpty() ? Double.NaN : median(match, what);
+                    any |= !match.isEmpty();
+                }
+                if (any) {
+                    names.add(display(s) + (what.startsWith("rss") ? " RSS" : " heap"));
+                    colors.add(color(s, !what.startsWith("rss")));
+                    rows.add(row);
                 }
             }
-            Plot.bars(outDir.resolve("memory.png"), "Memory per idle connection on one server (after full GC)",
-                    "KiB per connection", cats, names, colors, rows.toArray(double[][]::new),
-                    List.of(new Plot.Ref("target: 20 KiB RSS per idle connection", 20, java.awt.Color.RED)));
         }
+        Plot.bars(outDir.resolve("memory.png"), "Memory per idle connection on one server (after full GC)",
+                "KiB per connection", cats, names, colors, rows.toArray(double[][]::new),
+                List.of(new Plot.Ref("target: 8 KiB RSS per idle connection", 8, java.awt.Color.RED)));
     }
 
     private static double median(List<Result> l, String key) {

@@ -6,10 +6,12 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * What the generator needs of a server's wire protocol: where to connect, how to join a room and
- * send a message, and what an incoming text frame is. Two implementations: chat-relay's JSON
- * protocol ({@code docs/protocol.md}) and Socket.IO 4 (Engine.IO v4 over a plain WebSocket).
+ * send a message, and what an incoming text frame is. Three implementations: chat-relay's JSON
+ * protocol ({@code docs/protocol.md}), Socket.IO 4 (Engine.IO v4 over a plain WebSocket; with the
+ * pub/sub or the streams adapter, which the server chooses) and Nchan (a subscriber WebSocket per
+ * channel, a separate publisher WebSocket to publish).
  */
-sealed interface Wire permits Wire.ChatRelay, Wire.SocketIo {
+sealed interface Wire permits Wire.ChatRelay, Wire.SocketIo, Wire.Nchan {
     /** What a server frame is, as far as the generator cares. */
     enum Kind {
         /** The connection is usable (chat-relay {@code welcome}; Socket.IO namespace connected). */
@@ -32,22 +34,45 @@ sealed interface Wire permits Wire.ChatRelay, Wire.SocketIo {
     /**
      * The wire for a system name.
      *
-     * @param system {@code chatrelay} or {@code socketio}
+     * @param system {@code chatrelay}, {@code socketio}, {@code socketio-streams} or {@code nchan}
      * @return the wire
      */
     static Wire of(String system) {
         return switch (system) {
             case "chatrelay" -> new ChatRelay();
-            case "socketio" -> new SocketIo();
-            default -> throw new IllegalArgumentException("unknown system " + system + " (chatrelay|socketio)");
+            case "socketio", "socketio-streams" -> new SocketIo(system);
+            case "nchan" -> new Nchan();
+            default -> throw new IllegalArgumentException("unknown system " + system + " (chatrelay|socketio|socketio-streams|nchan)");
         };
     }
 
     /** System name as written in reports. */
     String system();
 
-    /** The WebSocket URI for a connection named {@code name} to a server at {@code base} ({@code ws://host:port}). */
-    URI uri(String base, String name);
+    /**
+     * The WebSocket URI for a connection named {@code name} to a server at {@code base}
+     * ({@code ws://host:port}); {@code room} is the room it will be in, or {@code null} (only
+     * systems that {@link #joinsOnConnect} use it).
+     */
+    URI uri(String base, String name, String room);
+
+    /** Whether the connection is usable as soon as the WebSocket is open (no greeting frame). */
+    default boolean readyOnOpen() {
+        return false;
+    }
+
+    /** Whether the room is chosen by the connection's URI (no join frame; joined once open). */
+    default boolean joinsOnConnect() {
+        return false;
+    }
+
+    /**
+     * Where a publisher of a room sends, when publishing needs its own connection ({@code null}:
+     * the member's own connection publishes).
+     */
+    default URI publisherUri(String base, String room) {
+        return null;
+    }
 
     /** Classifies one complete text frame. */
     Kind classify(CharSequence frame);
@@ -69,7 +94,7 @@ sealed interface Wire permits Wire.ChatRelay, Wire.SocketIo {
         }
 
         @Override
-        public URI uri(String base, String name) {
+        public URI uri(String base, String name, String room) {
             return URI.create(base + "/ws?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8));
         }
 
@@ -117,16 +142,16 @@ sealed interface Wire permits Wire.ChatRelay, Wire.SocketIo {
      * Socket.IO 4 on Engine.IO v4, WebSocket transport only: {@code 0{...}} open (answered with
      * {@code 40}, connect to the main namespace), {@code 40...} connected, {@code 2} ping
      * (answered with {@code 3}), {@code 42["event",payload]} events, {@code 42<id>[...]} events
-     * with an ack request, {@code 43<id>[...]} acks.
+     * with an ack request, {@code 43<id>[...]} acks. The same wire for both adapters
+     * ({@code socketio}: {@code @socket.io/redis-adapter}; {@code socketio-streams}:
+     * {@code @socket.io/redis-streams-adapter} with connection state recovery, whose events carry
+     * an offset as their last argument).
+     *
+     * @param system the system name in reports
      */
-    record SocketIo() implements Wire {
+    record SocketIo(String system) implements Wire {
         @Override
-        public String system() {
-            return "socketio";
-        }
-
-        @Override
-        public URI uri(String base, String name) {
+        public URI uri(String base, String name, String room) {
             return URI.create(base + "/socket.io/?EIO=4&transport=websocket&name="
                     + URLEncoder.encode(name, StandardCharsets.UTF_8));
         }
@@ -184,6 +209,60 @@ sealed interface Wire permits Wire.ChatRelay, Wire.SocketIo {
         @Override
         public String send(String room, String text, long seq) {
             return "42" + (seq + 2) + "[\"send\",{\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"ref\":\"" + seq + "\"}]";
+        }
+    }
+
+    /**
+     * Nchan (nginx module) with Redis storage: a member is a subscriber WebSocket on
+     * {@code /sub/<room>}, which delivers each published body as one text frame; a publisher has its
+     * own WebSocket on {@code /pub/<room>} (Debian's nchan 1.3.6 crashes when one location both
+     * publishes and subscribes with Redis), each text frame it sends being one message. Nchan sends
+     * nothing on open and answers nothing the generator needs.
+     */
+    record Nchan() implements Wire {
+        @Override
+        public String system() {
+            return "nchan";
+        }
+
+        @Override
+        public URI uri(String base, String name, String room) {
+            return URI.create(base + "/sub/" + (room == null ? "idle-" + name : room));
+        }
+
+        @Override
+        public boolean readyOnOpen() {
+            return true;
+        }
+
+        @Override
+        public boolean joinsOnConnect() {
+            return true;
+        }
+
+        @Override
+        public URI publisherUri(String base, String room) {
+            return URI.create(base + "/pub/" + room);
+        }
+
+        @Override
+        public Kind classify(CharSequence f) {
+            return startsWith(f, 0, "{\"type\":\"message\"") ? Kind.MESSAGE : Kind.OTHER;
+        }
+
+        @Override
+        public String autoReply(CharSequence frame) {
+            return null;
+        }
+
+        @Override
+        public String join(String room) {
+            return null;
+        }
+
+        @Override
+        public String send(String room, String text, long seq) {
+            return "{\"type\":\"message\",\"room\":\"" + room + "\",\"text\":\"" + text + "\",\"ref\":\"" + seq + "\"}";
         }
     }
 

@@ -1,15 +1,10 @@
 package io.chatrelay.bench;
 
-import io.chatrelay.broker.memory.InMemoryBroker;
-import io.chatrelay.gateway.Gateway;
-import io.chatrelay.gateway.config.ConfigLoader;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,26 +15,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * generator connects, joins, sends, receives everything and reports sane numbers.
  */
 class BenchSmokeTest {
-    private static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(ConfigLoader.load(Map.of("CHAT_PORT", "0", "CHAT_NODE_ID", "bench-smoke",
-                "CHAT_DEFAULT_ROOM", "", "CHAT_RATE_PER_SECOND", "10000", "CHAT_RATE_BURST", "10000")),
-                new InMemoryBroker(1000));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
+    @RegisterExtension
+    static final SmokeGateway GATEWAY = new SmokeGateway("bench-smoke");
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void generatorReportsDeliveriesWithoutLoss() throws Exception {
-        String target = "ws://127.0.0.1:" + gateway.port();
+        String target = GATEWAY.uri();
         LoadRun.Settings settings = new LoadRun.Settings("chatrelay", List.of(target, target),
                 List.of(ProcessHandle.current().pid()), 0, 60, 6, 6, 100, 1, 3, 5, 64, 32, 2, 2, false, "smoke", "");
         Result r = new LoadRun(settings).run();

@@ -13,7 +13,7 @@ class ReportWriterTest {
     private static Result run(String system, double rate, double p99, long loss, boolean disturbed) {
         Result r = new Result().put("kind", "load").put("system", system).put("offeredMsgsPerS", rate)
                 .put("offeredDeliveriesPerS", rate * 100).put("deliveriesPerS", rate * 100 - loss / 15.0)
-                .put("p50Ms", 1.0).put("serverCpuCores", rate / 1000).put("generatorCpuCores", rate / 2000).put("p99Ms", p99).put("p999Ms", p99 * 2).put("maxMs", p99 * 3).put("loss", loss)
+                .put("p50Ms", 1.0).put("serverCpuCores", rate / 1000).put("serverCpuUsPerDelivery", 10.0).put("shape", 100).put("generatorCpuCores", rate / 2000).put("p99Ms", p99).put("p999Ms", p99 * 2).put("maxMs", p99 * 3).put("loss", loss)
                 .put("closedDuringRun", 0).put("connectFailures", 0).put("joinFailures", 0).put("errors", 0);
         if (disturbed) {
             r.put("disturbed", true);
@@ -45,8 +45,11 @@ class ReportWriterTest {
         Files.writeString(memory, new Result().put("kind", "memory").put("system", "chatrelay").put("connections", 5000)
                 .put("connected", 5000).put("rssPerConnKb", 20.5).put("heapPerConnKb", 18.0).toJson() + "\n");
         ReportWriter.write(results, memory, dir);
-        assertThat(Files.readString(dir.resolve("report.md"))).contains("Ratio chat-relay / Socket.IO: **2.00x**");
-        for (String png : List.of("latency.png", "cpu.png", "memory.png")) {
+        String report = Files.readString(dir.resolve("report.md"));
+        assertThat(report).contains("## Rooms of 100").contains("| Socket.IO | 10000 | 100 | 2.00 | **2.00x** |");
+        // CPU per delivery is compared at the highest rate that both systems met
+        assertThat(report).contains("At 10000 offered deliveries/s, the highest rate every system met");
+        for (String png : List.of("latency-100.png", "cpu-100.png", "memory.png")) {
             assertThat(Files.size(dir.resolve(png))).isGreaterThan(1000);
         }
     }

@@ -25,7 +25,7 @@ class WireTest {
         assertThat(w.classify("{\"type\":\"error\",\"code\":\"x\"}")).isEqualTo(Wire.Kind.ERROR);
         assertThat(w.classify("{\"type\":\"presence\"}")).isEqualTo(Wire.Kind.OTHER);
         assertThat(w.send("r", "t", 7)).isEqualTo("{\"type\":\"send\",\"room\":\"r\",\"text\":\"t\",\"ref\":\"7\"}");
-        assertThat(w.uri("ws://h:1", "n").toString()).isEqualTo("ws://h:1/ws?name=n");
+        assertThat(w.uri("ws://h:1", "n", "r").toString()).isEqualTo("ws://h:1/ws?name=n");
     }
 
     @Test
@@ -43,6 +43,24 @@ class WireTest {
         assertThat(w.classify("42[\"message\",{\"type\":\"message\",\"text\":\"m|5|x\"}]")).isEqualTo(Wire.Kind.MESSAGE);
         assertThat(Payload.parse("42[\"message\",{\"type\":\"message\",\"text\":\"m|5|x\"}]")).isEqualTo(5);
         assertThat(w.classify("44{\"message\":\"no\"}")).isEqualTo(Wire.Kind.ERROR);
-        assertThat(w.uri("ws://h:1", "n").toString()).isEqualTo("ws://h:1/socket.io/?EIO=4&transport=websocket&name=n");
+        assertThat(w.uri("ws://h:1", "n", "r").toString()).isEqualTo("ws://h:1/socket.io/?EIO=4&transport=websocket&name=n");
+        assertThat(Wire.of("socketio-streams").system()).isEqualTo("socketio-streams");
+        // with connection state recovery every event carries its offset last
+        assertThat(Wire.of("socketio-streams").classify("42[\"message\",{\"type\":\"message\",\"text\":\"m|5|x\"},\"1-0\"]"))
+                .isEqualTo(Wire.Kind.MESSAGE);
+    }
+
+    @Test
+    void nchanFrames() {
+        Wire w = Wire.of("nchan");
+        assertThat(w.joinsOnConnect()).isTrue();
+        assertThat(w.readyOnOpen()).isTrue();
+        assertThat(w.uri("ws://h:1", "n", "r7").toString()).isEqualTo("ws://h:1/sub/r7");
+        assertThat(w.uri("ws://h:1", "n", null).toString()).isEqualTo("ws://h:1/sub/idle-n");
+        assertThat(w.publisherUri("ws://h:1", "r7").toString()).isEqualTo("ws://h:1/pub/r7");
+        String body = w.send("r7", "m|5|x", 3);
+        assertThat(w.classify(body)).isEqualTo(Wire.Kind.MESSAGE);
+        assertThat(Payload.parse(body)).isEqualTo(5);
+        assertThat(w.classify("queued messages: 1")).isEqualTo(Wire.Kind.OTHER);
     }
 }

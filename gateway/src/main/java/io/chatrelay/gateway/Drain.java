@@ -1,7 +1,8 @@
 package io.chatrelay.gateway;
 
-import io.chatrelay.gateway.ws.ChatSession;
-import io.chatrelay.gateway.ws.Connections;
+import io.chatrelay.chat.ChatCore;
+import io.chatrelay.chat.CloseCode;
+import io.chatrelay.chat.Session;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -19,12 +20,12 @@ final class Drain {
     private static final System.Logger LOG = System.getLogger(Drain.class.getName());
     private static final int BATCHES = 10;
 
-    private final Connections connections;
+    private final ChatCore core;
     private final Duration grace;
     private volatile boolean started;
 
-    Drain(Connections connections, Duration grace) {
-        this.connections = connections;
+    Drain(ChatCore core, Duration grace) {
+        this.core = core;
         this.grace = grace;
     }
 
@@ -38,8 +39,8 @@ final class Drain {
         }
         started = true;
         long deadline = System.nanoTime() + grace.toNanos();
-        connections.startDraining();
-        List<ChatSession> sessions = new ArrayList<>(connections.sessions().snapshot());
+        core.startDraining();
+        List<Session> sessions = new ArrayList<>(core.sessions().snapshot());
         LOG.log(Level.INFO, "event=drain_start sessions={0} grace_ms={1}", String.valueOf(sessions.size()), String.valueOf(grace.toMillis()));
         sleep(Math.min(4000, grace.toMillis() / 4));
         Collections.shuffle(sessions);
@@ -49,12 +50,12 @@ final class Drain {
             if (i > 0 && i % perBatch == 0) {
                 sleep(window / BATCHES + ThreadLocalRandom.current().nextLong(1 + window / (2 * BATCHES)));
             }
-            connections.sessions().close(sessions.get(i), 1012, "gateway restarting: reconnect with since");
+            sessions.get(i).out().close(CloseCode.RESTART, "gateway restarting: reconnect with since", true);
         }
-        while (connections.sessions().count() > 0 && System.nanoTime() < deadline) {
+        while (core.sessions().count() > 0 && System.nanoTime() < deadline) {
             sleep(50);
         }
-        LOG.log(Level.INFO, "event=drain_done sessions_left={0}", String.valueOf(connections.sessions().count()));
+        LOG.log(Level.INFO, "event=drain_done sessions_left={0}", String.valueOf(core.sessions().count()));
     }
 
     private static void sleep(long millis) {

@@ -1,14 +1,15 @@
 package io.chatrelay.gateway;
 
-import io.chatrelay.broker.Broker;
-import io.chatrelay.broker.BrokerListener;
 import io.chatrelay.broker.BrokerState;
-import io.chatrelay.broker.StoredFrame;
+import io.chatrelay.chat.ChatBackend;
+import io.chatrelay.chat.ChatCore;
+import io.chatrelay.gateway.api.AdminPage;
+import io.chatrelay.gateway.api.NodeDirectory;
+import io.chatrelay.gateway.api.ServerApi;
 import io.chatrelay.gateway.config.GatewayConfig;
-import io.chatrelay.gateway.room.PresenceService;
-import io.chatrelay.gateway.room.RoomRegistry;
-import io.chatrelay.gateway.ws.Connections;
+import io.chatrelay.gateway.hooks.AppIntegration;
 import io.chatrelay.gateway.ws.Handshake;
+import io.chatrelay.gateway.ws.WebSocketDoor;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
@@ -19,7 +20,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
-import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
 import io.helidon.webserver.websocket.WsConfig;
@@ -34,93 +34,124 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One running gateway: the Helidon WebServer with {@code /ws}, the browser client, health and
- * metrics, wired to a {@link Broker}. {@link #drain} is the graceful shutdown.
+ * One running gateway, and the one place that wires it: the backend the configuration names,
+ * the {@link ChatCore}, its doors (the WebSocket door at {@code /ws}), metrics on the gateway's
+ * own registry, and the Helidon WebServer with the browser client, health and metrics.
+ * {@link #drain} is the graceful shutdown.
  */
 public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
     private static final String CLIENT = "chat-relay-client";
 
     private final GatewayConfig config;
-    private final Broker broker;
-    private final RoomRegistry registry;
-    private final PresenceService presence;
-    private final Connections connections;
+    private final ChatCore core;
+    private final WebSocketDoor ws;
+    private final GatewayMetrics metrics;
     private final ScheduledExecutorService heartbeat =
             Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("ws-heartbeat").factory());
     private final Drain drain;
+    private final AppIntegration integration;
+    private final NodeDirectory nodes;
+    private final Rebalancer rebalancer;
+    private final ServerApi api;
     private final WebServer server;
 
-    private Gateway(GatewayConfig config, Broker broker) {
+    /** The name of the admin listener (server API, admin page, health, metrics). */
+    public static final String ADMIN = "admin";
+    /** The most bytes of an HTTP request body on the admin listener. */
+    static final long MAX_ADMIN_BODY = 64 * 1024;
+
+    private Gateway(GatewayConfig config, ChatBackend backend) {
         this.config = config;
-        this.broker = broker;
-        GatewayMetrics metrics = new GatewayMetrics(config.nodeId());
-        this.registry = new RoomRegistry(broker, config.redis().timeout());
-        this.presence = new PresenceService(broker, config.nodeId(), config.presence(), config.redis().timeout());
-        this.connections = new Connections(config, broker, registry, presence, metrics);
-        this.drain = new Drain(connections, config.drainGrace());
-        metrics.gauge("chat_rooms", "topics with local members", config.nodeId(), () -> registry.topics().size());
-        metrics.gauge("chat_deliveries", "frames offered to local members", config.nodeId(), registry::deliveries);
-        broker.start(new BrokerListener() {
-            private boolean wasDown;
-
-            @Override
-            public void onFrame(StoredFrame frame) {
-                registry.fanOut(frame);
-                if (!frame.ephemeral()) {
-                    metrics.delivered(frame.frame(), System.currentTimeMillis());
-                }
-            }
-
-            @Override
-            public void onStateChange(BrokerState state) {
-                LOG.log(Level.INFO, "event=broker_state node={0} state={1}", config.nodeId(), state);
-                if (state == BrokerState.DOWN) {
-                    wasDown = true;
-                } else if (state == BrokerState.UP && wasDown) {
-                    wasDown = false;
-                    metrics.brokerReconnected();
-                }
-            }
-        });
+        this.metrics = new GatewayMetrics(config.nodeId());
+        this.integration = AppIntegration.of(config, backend.events(), metrics.registry());
+        this.core = new ChatCore(config.chat(), backend, config.auth().security(), metrics, integration.hooks(),
+                integration.events());
+        this.ws = new WebSocketDoor(core, core.security().authenticator(), config, metrics);
+        this.drain = new Drain(core, config.drainGrace());
+        metrics.gauge("chat_sessions", "admitted sessions", () -> core.sessions().count());
+        metrics.gauge("chat_connections", "open WebSocket connections", ws::connectionCount);
+        metrics.gauge("chat_rooms", "rooms with local members", () -> core.rooms().roomCount());
+        this.nodes = new NodeDirectory(backend.presence(), config.nodeId(), this::snapshot);
+        this.rebalancer = new Rebalancer(core, config.nodeId(), nodes::all, config.rebalance(), metrics.registry());
+        this.api = new ServerApi(core.api(), config.admin().apiKeys(), nodes, backend.events());
         this.server = WebServer.builder()
                 .port(config.port())
+                // Helidon 4.5's NIO sockets hold two 8 KiB buffers per connection, the plain socket
+                // one: 32.7 vs 24.8 KB live per idle connection (docs/operations.md, sizing memory)
+                .useNio(false)
                 // Nagle would hold the second of two quick frames to a client until its delayed ACK
                 .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .shutdownHook(false)
                 .featuresDiscoverServices(false)
-                .addFeature(ObserveFeature.just(HealthObserver.builder()
-                        .details(true)
-                        .addCheck(this::readiness, HealthCheckType.READINESS, "broker")
-                        .build(), MetricsObserver.create()))
+                .putSocket(ADMIN, admin -> admin.port(config.admin().port()).maxPayloadSize(MAX_ADMIN_BODY))
+                .routing(ADMIN, routing -> adminRouting(routing, api))
+                .addFeature(ObserveFeature.builder()
+                        .sockets(java.util.List.of(ADMIN))
+                        .addObserver(HealthObserver.builder()
+                                .details(true)
+                                .addCheck(this::readiness, HealthCheckType.READINESS, "broker")
+                                .build())
+                        .build())
                 .addFeature(StaticContentFeature.builder().build())
-                .addProtocol(WsConfig.builder().maxFrameLength(config.limits().maxFrame()).name("websocket").build())
+                .addProtocol(WsConfig.builder().maxFrameLength(config.transport().maxFrame()).name("websocket").build())
                 .routing(this::routing)
-                .addRouting(WsRouting.builder().endpoint("/ws", connections::newEndpoint))
+                .addRouting(WsRouting.builder().endpoint("/ws", ws::newEndpoint))
                 .build();
     }
 
     /**
-     * Starts a gateway.
+     * Builds and starts a gateway on the backend its configuration names.
      *
      * @param config settings
-     * @param broker the broker (not yet started); closed with the gateway
      * @return the running gateway
      */
-    public static Gateway start(GatewayConfig config, Broker broker) {
-        Gateway gateway = new Gateway(config, broker);
+    public static Gateway start(GatewayConfig config) {
+        return start(config, Backend.from(config));
+    }
+
+    /**
+     * Builds and starts a gateway on a given backend (closed with the gateway).
+     *
+     * @param config  settings
+     * @param backend broker, presence store and user directory, not started yet
+     * @return the running gateway
+     */
+    public static Gateway start(GatewayConfig config, ChatBackend backend) {
+        Gateway gateway = new Gateway(config, backend);
+        gateway.core.start();
+        gateway.integration.start();
         gateway.server.start();
-        gateway.presence.start();
+        gateway.nodes.start();
+        gateway.rebalancer.start();
         long interval = config.heartbeat().interval().toMillis();
-        gateway.heartbeat.scheduleWithFixedDelay(gateway.connections::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
+        gateway.heartbeat.scheduleWithFixedDelay(gateway.ws::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
         LOG.log(Level.INFO, "event=gateway_started node={0} port={1} broker={2}", config.nodeId(), String.valueOf(gateway.port()),
-                broker.getClass().getSimpleName());
+                backend.broker().getClass().getSimpleName());
         return gateway;
+    }
+
+    private void adminRouting(HttpRouting.Builder routing, ServerApi api) {
+        routing.get("/observe/metrics", (req, res) -> res.header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                        .send(metrics.scrape()))
+                .register(ServerApi.BASE, api)
+                .any("/admin/*", AdminPage::headers)
+                .get("/admin", (req, res) -> AdminPage.index(res))
+                .register("/admin", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
+                        .location(AdminPage.LOCATION).welcome("index.html").build()))
+                .register("/admin/lib", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
+                        .location(AdminPage.LIBRARIES).build()));
+    }
+
+    /** This gateway's numbers, for the node directory and the admin page. */
+    private com.fasterxml.jackson.databind.node.ObjectNode snapshot() {
+        return AdminPage.snapshot(config.nodeId(), core, ws.connectionCount(), metrics);
     }
 
     private void routing(HttpRouting.Builder routing) {
         byte[] index = resource(CLIENT + "/index.html");
-        routing.get("/client", (req, res) -> res.header("Content-Type", MediaTypes.TEXT_HTML.text()).send(index))
+        routing.any(PageHeaders::add)
+                .get("/client", (req, res) -> res.header("Content-Type", MediaTypes.TEXT_HTML.text()).send(index))
                 .get("/ws", this::notUpgraded)
                 .register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
                         .location(CLIENT).welcome("index.html").build()));
@@ -128,7 +159,7 @@ public final class Gateway implements AutoCloseable {
 
     /** A GET /ws that did not become a WebSocket: say why (401, 403, 400) instead of 404. */
     private void notUpgraded(ServerRequest req, ServerResponse res) {
-        Handshake.Result result = connections.handshake(req.prologue(), req.headers());
+        Handshake.Result result = ws.handshake(req.prologue(), req.headers());
         if (result instanceof Handshake.Rejected rejected) {
             res.status(Status.create(rejected.status())).send(rejected.reason());
         } else {
@@ -137,12 +168,20 @@ public final class Gateway implements AutoCloseable {
     }
 
     private HealthCheckResponse readiness() {
-        boolean up = broker.state() == BrokerState.UP && !drain.started();
-        return HealthCheckResponse.builder().status(up).detail("broker", broker.state().name())
+        BrokerState state = core.brokerState();
+        boolean up = state == BrokerState.UP && !drain.started();
+        return HealthCheckResponse.builder().status(up).detail("broker", state.name())
                 .detail("draining", drain.started()).detail("node", config.nodeId()).build();
     }
 
-    private static byte[] resource(String path) {
+    /**
+     * A classpath resource's bytes.
+     *
+     * @param path the resource
+     * @return its bytes
+     * @throws IllegalStateException when it is missing
+     */
+    public static byte[] resource(String path) {
         try (InputStream in = Gateway.class.getClassLoader().getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalStateException("missing resource " + path);
@@ -163,12 +202,39 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * The connections of this gateway.
+     * The server API of this gateway.
      *
-     * @return the connection manager
+     * @return the API
      */
-    public Connections connections() {
-        return connections;
+    public ServerApi api() {
+        return api;
+    }
+
+    /**
+     * The port of the admin listener (server API, admin page, health, metrics).
+     *
+     * @return the port
+     */
+    public int adminPort() {
+        return server.port(ADMIN);
+    }
+
+    /**
+     * The chat core of this gateway.
+     *
+     * @return the core
+     */
+    public ChatCore core() {
+        return core;
+    }
+
+    /**
+     * The metrics of this gateway.
+     *
+     * @return the metrics
+     */
+    public GatewayMetrics metrics() {
+        return metrics;
     }
 
     /**
@@ -183,9 +249,12 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         heartbeat.shutdownNow();
-        presence.close();
+        rebalancer.close();
+        nodes.close();
         server.stop();
-        broker.close();
+        integration.close();
+        core.close();
+        metrics.close();
         LOG.log(Level.INFO, "event=gateway_stopped node={0}", config.nodeId());
     }
 }

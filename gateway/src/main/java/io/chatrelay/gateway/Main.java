@@ -1,16 +1,11 @@
 package io.chatrelay.gateway;
 
-import io.chatrelay.broker.Broker;
-import io.chatrelay.broker.memory.InMemoryBroker;
-import io.chatrelay.broker.redis.RedisBroker;
-import io.chatrelay.broker.redis.RedisSettings;
 import io.chatrelay.gateway.config.ConfigLoader;
 import io.chatrelay.gateway.config.GatewayConfig;
 import io.helidon.logging.common.LogConfig;
 
 /**
- * Starts a gateway: reads the configuration, chooses the broker (Redis when
- * {@code CHAT_REDIS_URI} is set, otherwise in-memory), and drains gracefully on SIGTERM.
+ * Starts a gateway from the environment and drains it gracefully on SIGTERM.
  */
 public final class Main {
     private static final String NETTY_RECYCLER = "io.netty.recycler.maxCapacityPerThread";
@@ -27,7 +22,7 @@ public final class Main {
         disableNettyPerThreadPools();
         LogConfig.configureRuntime();
         GatewayConfig config = ConfigLoader.load(System.getenv());
-        Gateway gateway = Gateway.start(config, broker(config));
+        Gateway gateway = Gateway.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::drain, "drain"));
     }
 
@@ -42,19 +37,5 @@ public final class Main {
         if (System.getProperty(NETTY_RECYCLER) == null) {
             System.setProperty(NETTY_RECYCLER, "0");
         }
-    }
-
-    /**
-     * The broker the configuration asks for. The only place that chooses an implementation.
-     *
-     * @param config settings
-     * @return a broker, not yet started
-     */
-    public static Broker broker(GatewayConfig config) {
-        if (!config.redis().enabled()) {
-            return new InMemoryBroker(config.history().maxLen());
-        }
-        return new RedisBroker(new RedisSettings(config.redis().uri(), config.redis().prefix(),
-                config.history().maxLen(), config.redis().timeout(), config.redis().cluster()));
     }
 }

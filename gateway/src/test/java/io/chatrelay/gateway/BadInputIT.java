@@ -9,10 +9,9 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
-import io.chatrelay.broker.memory.InMemoryBroker;
-import io.chatrelay.gateway.support.RawWsClient;
 import io.chatrelay.gateway.support.TestGateways;
-import io.chatrelay.gateway.support.WsClient;
+import io.chatrelay.testkit.ChatClient;
+import io.chatrelay.testkit.RawWsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -654,10 +653,10 @@ class BadInputIT {
         static final String ROOM = "bystanders";
         final String node;
         final Gateway gateway;
-        final WsClient alice;
-        final WsClient bob;
+        final ChatClient alice;
+        final ChatClient bob;
 
-        private Gw(String node, Gateway gateway, WsClient alice, WsClient bob) {
+        private Gw(String node, Gateway gateway, ChatClient alice, ChatClient bob) {
             this.node = node;
             this.gateway = gateway;
             this.alice = alice;
@@ -666,20 +665,26 @@ class BadInputIT {
 
         /** Starts the gateway; alice and bob connect with valid tokens when {@code tokens}, as guests otherwise. */
         static Gw start(String node, Map<String, String> env, boolean tokens) throws Exception {
-            Gateway gateway = Gateway.start(TestGateways.config(node, env), new InMemoryBroker(1000));
-            WsClient alice = connect(gateway.port(), "alice", tokens);
-            WsClient bob = connect(gateway.port(), "bob", tokens);
+            Gateway gateway = TestGateways.start(node, env);
+            ChatClient alice = connect(gateway.port(), "alice", tokens);
+            ChatClient bob = connect(gateway.port(), "bob", tokens);
             alice.join(ROOM);
             bob.join(ROOM);
             return new Gw(node, gateway, alice, bob);
         }
 
-        private static WsClient connect(int port, String user, boolean tokens) throws Exception {
-            WsClient client = tokens
-                    ? WsClient.connect(URI.create("ws://127.0.0.1:" + port + "/ws?token="
+        /** With a token, the user id is {@code user}; as a guest, {@code user} is the display name of a guest id. */
+        private static ChatClient connect(int port, String user, boolean tokens) throws Exception {
+            ChatClient client = tokens
+                    ? ChatClient.connect(URI.create("ws://127.0.0.1:" + port + "/ws?token="
                             + token(JWSAlgorithm.HS256, SECRET, user, Instant.now().plusSeconds(3600))))
-                    : WsClient.connect(port, user);
-            assertThat(client.user()).isEqualTo(user);
+                    : ChatClient.connect(port, user);
+            if (tokens) {
+                assertThat(client.user()).isEqualTo(user);
+            } else {
+                assertThat(client.user()).startsWith("guest:");
+            }
+            assertThat(client.name()).isEqualTo(user);
             return client;
         }
 
@@ -696,14 +701,15 @@ class BadInputIT {
             JsonNode ack = alice.next(f -> is(f, "ack") && ref.equals(f.path("ref").asText()));
             JsonNode atBob = bob.next(f -> is(f, "message") && ROOM.equals(f.path("room").asText())
                     && text.equals(f.path("text").asText()));
-            assertThat(atBob.path("from").asText()).isEqualTo("alice");
+            assertThat(atBob.path("from").asText()).isEqualTo(alice.user());
+            assertThat(atBob.path("name").asText()).isEqualTo("alice");
             assertThat(atBob.path("id").asText()).isEqualTo(ack.path("id").asText());
             assertThat(alice.isOpen()).as("alice still connected to %s", node).isTrue();
             assertThat(bob.isOpen()).as("bob still connected to %s", node).isTrue();
         }
 
         int ready() throws Exception {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/observe/health/ready"))
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + "/observe/health/ready"))
                     .timeout(WAIT).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         }
 
@@ -739,7 +745,7 @@ class BadInputIT {
         }
 
         private List<String> metrics(String prefix) throws Exception {
-            String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/observe/metrics"))
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + "/observe/metrics"))
                     .header("Accept", "text/plain").timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString()).body();
             return body.lines().filter(l -> l.startsWith(prefix) && l.contains("node=\"" + node + "\"")).toList();
         }
@@ -774,7 +780,10 @@ class BadInputIT {
         }
 
         private static final In EOF = new In(null, 0);
-        final String user;
+        /** Her guest id, from the welcome (what {@code from} carries). */
+        volatile String user;
+        /** The name she picked (her display name). */
+        final String name;
         private final Gw gw;
         private final RawWsClient raw;
         private final LinkedBlockingQueue<In> in = new LinkedBlockingQueue<>();
@@ -786,20 +795,22 @@ class BadInputIT {
         /** The gateway's published messages when the attack began. */
         double publishedBefore;
 
-        private Mallory(RawWsClient raw, String user, Gw gw) {
+        private Mallory(RawWsClient raw, String name, Gw gw) {
             this.raw = raw;
-            this.user = user;
+            this.name = name;
             this.gw = gw;
-            this.reader = Thread.ofVirtual().name("reader-" + user).start(this::read);
+            this.reader = Thread.ofVirtual().name("reader-" + name).start(this::read);
         }
 
-        /** Connects as a new guest and waits for welcome and joined lobby. */
+        /** Connects as a new guest and waits for welcome (her id) and joined lobby. */
         static Mallory connect(Gw gw) throws Exception {
-            String user = "mallory-" + SEQ.incrementAndGet();
-            RawWsClient raw = RawWsClient.connect(gw.port(), "/ws?name=" + user);
+            String name = "mallory-" + SEQ.incrementAndGet();
+            RawWsClient raw = RawWsClient.connect(gw.port(), "/ws?name=" + name);
             assertThat(raw.status()).as("handshake").isEqualTo(101);
-            Mallory m = new Mallory(raw, user, gw);
-            m.next(f -> is(f, "welcome"));
+            Mallory m = new Mallory(raw, name, gw);
+            JsonNode welcome = m.next(f -> is(f, "welcome"));
+            assertThat(welcome.path("name").asText()).isEqualTo(name);
+            m.user = welcome.path("user").asText();
             m.next(f -> is(f, "joined") && "lobby".equals(f.path("room").asText()));
             return m;
         }

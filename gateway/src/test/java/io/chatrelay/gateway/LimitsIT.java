@@ -1,10 +1,10 @@
 package io.chatrelay.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chatrelay.broker.memory.InMemoryBroker;
-import io.chatrelay.gateway.support.RawWsClient;
+import io.chatrelay.chat.Session;
 import io.chatrelay.gateway.support.TestGateways;
-import io.chatrelay.gateway.support.WsClient;
+import io.chatrelay.testkit.ChatClient;
+import io.chatrelay.testkit.RawWsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,11 +26,11 @@ class LimitsIT {
 
     @BeforeAll
     static void start() {
-        gateway = Gateway.start(TestGateways.config("gw-limits", Map.of(
+        gateway = TestGateways.start("gw-limits", Map.of(
                 "CHAT_HEARTBEAT_INTERVAL", "PT0.3S", "CHAT_HEARTBEAT_TIMEOUT", "PT1.5S",
                 "CHAT_MAX_FRAME", "2048", "CHAT_MAX_TEXT", "1000", "CHAT_MAX_CONNECTIONS", "40",
                 "CHAT_OUTBOUND_FRAMES", "64", "CHAT_OUTBOUND_BYTES", "65536",
-                "CHAT_RATE_PER_SECOND", "20", "CHAT_RATE_BURST", "40")), new InMemoryBroker(1000));
+                "CHAT_RATE_PER_SECOND", "20", "CHAT_RATE_BURST", "40"));
         port = gateway.port();
     }
 
@@ -52,7 +52,7 @@ class LimitsIT {
 
     @Test
     void keepsClientsThatAnswerPings() throws Exception {
-        try (WsClient alive = WsClient.connect(port, "alive")) {
+        try (ChatClient alive = ChatClient.connect(port, "alive")) {
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(alive::isOpen);
             alive.send("type", "ping");
             assertThat(alive.next("pong")).isNotNull();
@@ -123,12 +123,12 @@ class LimitsIT {
 
     @Test
     void closesASlowConsumerWith1013WithoutDelayingOthers() throws Exception {
-        try (Gateway roomy = Gateway.start(TestGateways.config("gw-slow", Map.of(
-                "CHAT_OUTBOUND_FRAMES", "256", "CHAT_OUTBOUND_BYTES", "1048576",
-                "CHAT_RATE_PER_SECOND", "100000", "CHAT_RATE_BURST", "100000")), new InMemoryBroker(100));
+        try (Gateway roomy = TestGateways.start("gw-slow", Map.of(
+                "CHAT_OUTBOUND_FRAMES", "256", "CHAT_OUTBOUND_BYTES", "1048576", "CHAT_HISTORY_MAX_LEN", "100",
+                "CHAT_RATE_PER_SECOND", "100000", "CHAT_RATE_BURST", "100000"));
              RawWsClient slow = RawWsClient.connect(roomy.port(), "/ws?name=slow", 4096);
-             WsClient fast = WsClient.connect(roomy.port(), "fast");
-             WsClient sender = WsClient.connect(roomy.port(), "sender")) {
+             ChatClient fast = ChatClient.connect(roomy.port(), "fast");
+             ChatClient sender = ChatClient.connect(roomy.port(), "sender")) {
             slow.readTextContaining("\"joined\"", WAIT);
             fast.next("joined");
             sender.next("joined");
@@ -148,19 +148,19 @@ class LimitsIT {
             RawWsClient.Frame close = slow.readUntil(RawWsClient.CLOSE, Duration.ofSeconds(20));
             assertThat(close).as("slow consumer cut off").isNotNull();
             assertThat(close.closeCode()).isEqualTo(1013);
-            assertThat(SingleGatewayMetrics.value(roomy.port(), "chat_slow_consumer_closes_total", "gw-slow"))
+            assertThat(TestGateways.metric(roomy.adminPort(), "chat_slow_consumer_closes_total", "gw-slow"))
                     .isGreaterThanOrEqualTo(1.0);
         }
     }
 
     @Test
     void refusesConnectionsOverTheCapWith1013() throws Exception {
-        await().atMost(WAIT).untilAsserted(() -> assertThat(gateway.connections().sessions().snapshot())
-                .extracting(io.chatrelay.gateway.ws.ChatSession::user).isEmpty());
-        List<WsClient> clients = new ArrayList<>();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(gateway.core().sessions().snapshot())
+                .extracting(Session::user).isEmpty());
+        List<ChatClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 40; i++) {
-                clients.add(WsClient.connect(port, "cap" + i));
+                clients.add(ChatClient.connect(port, "cap" + i));
             }
             try (RawWsClient extra = RawWsClient.connect(port, "/ws?name=extra")) {
                 RawWsClient.Frame close = extra.readUntil(RawWsClient.CLOSE, WAIT);
@@ -168,7 +168,7 @@ class LimitsIT {
                 assertThat(close.closeCode()).isEqualTo(1013);
             }
         } finally {
-            clients.forEach(WsClient::close);
+            clients.forEach(ChatClient::close);
         }
     }
 }

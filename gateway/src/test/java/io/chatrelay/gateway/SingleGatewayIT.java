@@ -1,9 +1,9 @@
 package io.chatrelay.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chatrelay.broker.memory.InMemoryBroker;
 import io.chatrelay.gateway.support.TestGateways;
-import io.chatrelay.gateway.support.WsClient;
+import io.chatrelay.testkit.ChatClient;
+import io.chatrelay.testkit.Frames;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,20 +14,25 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-/** One gateway on the in-memory broker, driven over real WebSockets. */
+/** One gateway on the in-memory broker (no CHAT_REDIS_URI), driven over real WebSockets. */
 class SingleGatewayIT {
+    /** A guest's id: its own namespace, which no token subject can be in. */
+    static final String GUEST_ID = "guest:[a-z2-9]{12}";
     private static Gateway gateway;
     private static int port;
 
     @BeforeAll
     static void start() {
-        gateway = Gateway.start(TestGateways.config("gw-single", Map.of("CHAT_MAX_TEXT", "100")), new InMemoryBroker(1000));
+        gateway = TestGateways.start("gw-single", Map.of("CHAT_MAX_TEXT", "100"));
         port = gateway.port();
     }
 
@@ -37,28 +42,34 @@ class SingleGatewayIT {
     }
 
     @Test
-    void welcomesThenJoinsLobby() throws Exception {
-        try (WsClient alice = WsClient.connect(port, "alice")) {
+    void welcomesAGuestWithAnIdOfItsOwnAndThePickedNameThenJoinsLobby() {
+        try (ChatClient alice = ChatClient.connect(port, "alice")) {
             assertThat(alice.welcome().get("protocol").asInt()).isEqualTo(1);
-            assertThat(alice.user()).isEqualTo("alice");
+            assertThat(alice.subprotocol()).isEmpty();
+            assertThat(alice.user()).matches(GUEST_ID).isNotEqualTo("alice");
+            assertThat(alice.name()).isEqualTo("alice");
+            assertThat(alice.guestToken()).isNotBlank();
             assertThat(alice.node()).isEqualTo("gw-single");
             JsonNode joined = alice.next("joined");
             assertThat(joined.get("room").asText()).isEqualTo("lobby");
-            assertThat(joined.get("members").toString()).contains("alice");
+            assertThat(Frames.members(joined)).contains(alice.user());
+            assertThat(Frames.memberNames(joined)).containsEntry(alice.user(), "alice");
         }
     }
 
     @Test
-    void generatesGuestNameWithoutOne() throws Exception {
-        try (WsClient guest = WsClient.connect(port, null)) {
-            assertThat(guest.user()).matches("guest-[a-z0-9]{6}");
+    void generatesADisplayNameForAGuestWithoutOne() {
+        try (ChatClient guest = ChatClient.connect(port, null)) {
+            assertThat(guest.user()).matches(GUEST_ID);
+            assertThat(guest.name()).matches("guest-[a-z2-9]{4}");
+            assertThat(guest.guestToken()).isNotBlank();
         }
     }
 
     @Test
-    void plainTextFromTheSeedClientIsAMessageToLobby() throws Exception {
-        try (WsClient seed = WsClient.connect(URI.create("ws://127.0.0.1:" + port + "/ws"));
-             WsClient other = WsClient.connect(port, "other")) {
+    void plainTextFromTheSeedClientIsAMessageToLobby() {
+        try (ChatClient seed = ChatClient.connect(URI.create("ws://127.0.0.1:" + port + "/ws"));
+             ChatClient other = ChatClient.connect(port, "other")) {
             seed.next("joined");
             other.next("joined");
             seed.sendText("Connection open!");
@@ -71,26 +82,27 @@ class SingleGatewayIT {
     }
 
     @Test
-    void deliversToEveryMemberAndAcksTheSender() throws Exception {
-        try (WsClient alice = WsClient.connect(port, "alice"); WsClient bob = WsClient.connect(port, "bob")) {
+    void deliversToEveryMemberAndAcksTheSender() {
+        try (ChatClient alice = ChatClient.connect(port, "alice"); ChatClient bob = ChatClient.connect(port, "bob")) {
             alice.join("r1");
             bob.join("r1");
             alice.send("type", "send", "room", "r1", "text", "hi <b>bob</b>", "ref", "c1");
             JsonNode ack = alice.next("ack");
             assertThat(ack.get("ref").asText()).isEqualTo("c1");
-            JsonNode atBob = bob.next(f -> "message".equals(f.path("type").asText()) && "r1".equals(f.path("room").asText()));
-            JsonNode atAlice = alice.next(f -> "message".equals(f.path("type").asText()) && "r1".equals(f.path("room").asText()));
+            JsonNode atBob = bob.next(Frames.message("r1"));
+            JsonNode atAlice = alice.next(Frames.message("r1"));
             assertThat(atBob).isEqualTo(atAlice);
             assertThat(atBob.get("id").asText()).isEqualTo(ack.get("id").asText());
-            assertThat(atBob.get("from").asText()).isEqualTo("alice");
+            assertThat(atBob.get("from").asText()).isEqualTo(alice.user());
+            assertThat(atBob.get("name").asText()).isEqualTo("alice");
             assertThat(atBob.get("text").asText()).isEqualTo("hi <b>bob</b>");
             assertThat(atBob.get("ts").asLong()).isPositive();
         }
     }
 
     @Test
-    void badFramesGetErrorsAndTheConnectionStaysOpen() throws Exception {
-        try (WsClient alice = WsClient.connect(port, "alice")) {
+    void badFramesGetErrorsAndTheConnectionStaysOpen() {
+        try (ChatClient alice = ChatClient.connect(port, "alice")) {
             alice.next("joined");
             alice.sendText("{not json");
             assertThat(alice.next("error").get("code").asText()).isEqualTo("bad_json");
@@ -115,8 +127,8 @@ class SingleGatewayIT {
     }
 
     @Test
-    void statusReportsNodeConnectionsAndBroker() throws Exception {
-        try (WsClient alice = WsClient.connect(port, "alice")) {
+    void statusReportsNodeConnectionsAndBroker() {
+        try (ChatClient alice = ChatClient.connect(port, "alice")) {
             alice.send("type", "status");
             JsonNode status = alice.next("status");
             assertThat(status.get("node").asText()).isEqualTo("gw-single");
@@ -127,15 +139,17 @@ class SingleGatewayIT {
 
     @Test
     void closedConnectionsLeaveNothingBehind() throws Exception {
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.connections().sessions().count() == 0);
-        List<WsClient> clients = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.core().sessions().count() == 0);
+        List<ChatClient> clients = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            clients.add(WsClient.connect(port, "leaky" + i));
+            clients.add(ChatClient.connect(port, "leaky" + i));
         }
-        assertThat(gateway.connections().sessions().count()).isEqualTo(20);
-        clients.forEach(WsClient::close);
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.connections().sessions().count() == 0);
-        assertThat(metric("chat_sessions")).isEqualTo("0.0");
+        assertThat(gateway.core().sessions().count()).isEqualTo(20);
+        clients.forEach(ChatClient::close);
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.core().sessions().count() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.core().rooms().roomCount() == 0);
+        assertThat(TestGateways.metric(gateway.adminPort(), "chat_sessions", "gw-single")).isEqualTo(0.0);
+        assertThat(TestGateways.metricLines(gateway.adminPort(), "chat_sessions")).as("the gauge is served").isNotEmpty();
     }
 
     @Test
@@ -151,22 +165,157 @@ class SingleGatewayIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(ws.statusCode()).isEqualTo(426);
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/observe/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+                URI.create("http://127.0.0.1:" + gateway.adminPort() + "/observe/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * The page, its scripts and styles and the SDK come with a Content-Security-Policy that allows
+     * only the page's own origin (no inline script would run) and forbids framing, and with the
+     * frame, sniffing and referrer headers; so do unknown paths. The admin listener's paths are
+     * not on this port at all.
+     */
+    @Test
+    void servesThePageAndItsFilesWithSecurityHeaders() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        Map<String, Integer> paths = new LinkedHashMap<>();
+        List.of("/", "/client", "/main.js", "/style.css", "/sdk/index.js").forEach(p -> paths.put(p, 200));
+        List.of("/no-such-file", "/observe/metrics", "/observe/health/ready", "/api/v1/nodes", "/admin/").forEach(p -> paths.put(p, 404));
+        for (Map.Entry<String, Integer> e : paths.entrySet()) {
+            String path = e.getKey();
+            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(res.statusCode()).as("GET %s on the public port", path).isEqualTo(e.getValue());
+            assertThat(res.headers().firstValue("Content-Security-Policy")).as("CSP of %s", path).hasValueSatisfying(csp -> {
+                assertThat(csp).contains("default-src 'self'", "script-src 'self'", "style-src 'self'", "connect-src 'self'",
+                        "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'");
+                assertThat(csp).doesNotContain("unsafe-inline", "unsafe-eval", "*");
+            });
+            assertThat(res.headers().firstValue("X-Frame-Options")).as("X-Frame-Options of %s", path).hasValue("DENY");
+            assertThat(res.headers().firstValue("X-Content-Type-Options")).as("nosniff of %s", path).hasValue("nosniff");
+            assertThat(res.headers().firstValue("Referrer-Policy")).as("Referrer-Policy of %s", path).hasValue("no-referrer");
+        }
     }
 
     @Test
     void refusesForeignOriginsAtTheHandshake() {
         URI uri = URI.create("ws://127.0.0.1:" + port + "/ws?name=eve");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WsClient.connect(uri, "http://evil.example"))
+        assertThatThrownBy(() -> ChatClient.to(uri).origin("http://evil.example").connect())
                 .hasStackTraceContaining("403");
     }
 
-    static String metric(String name) throws Exception {
-        HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/observe/metrics")).header("Accept", "text/plain").build(),
-                HttpResponse.BodyHandlers.ofString());
-        return res.body().lines().filter(l -> l.startsWith(name + "{") && l.contains("gw-single"))
-                .map(l -> l.substring(l.lastIndexOf(' ') + 1)).findFirst().orElse("missing");
+    /** protocol.md: with CHAT_ORIGINS empty, localhost and 127.0.0.1 are allowed on any port, and the same origin. */
+    @Test
+    void acceptsLocalhostOriginsOnAnyPortAndTheSameOrigin() {
+        URI uri = ChatClient.local(port, "local-origin");
+        for (String origin : List.of("http://127.0.0.1:" + port, "http://localhost:3000", "http://127.0.0.1:5173")) {
+            assertThatCode(() -> {
+                try (ChatClient c = ChatClient.to(uri).origin(origin).connect()) {
+                    assertThat(c.name()).isEqualTo("local-origin");
+                }
+            }).as("a connection with Origin: %s", origin).doesNotThrowAnyException();
+        }
+    }
+
+    /** README, CHAT_ORIGINS: the listed origins are allowed, and only they. */
+    @Test
+    void acceptsTheOriginsListedInChatOrigins() {
+        try (Gateway listed = TestGateways.start("gw-origins", Map.of("CHAT_ORIGINS", "https://chat.example,https://app.example"))) {
+            URI uri = ChatClient.local(listed.port(), "listed");
+            assertThatCode(() -> {
+                try (ChatClient c = ChatClient.to(uri).origin("https://app.example").connect()) {
+                    assertThat(c.name()).isEqualTo("listed");
+                }
+            }).as("a connection with Origin: https://app.example").doesNotThrowAnyException();
+            assertThatThrownBy(() -> ChatClient.to(uri).origin("https://evil.example").connect()).hasStackTraceContaining("403");
+        }
+    }
+
+    /** protocol.md: a join of a room the connection is already in replays in place and answers joined again. */
+    @Test
+    void aRepeatedJoinReplaysInPlaceWithoutPresenceEvents() {
+        try (ChatClient alice = ChatClient.connect(port, "alice-again"); ChatClient bob = ChatClient.connect(port, "bob-again")) {
+            alice.join("again");
+            alice.next(Frames.presence("lobby", alice.user(), "join"));
+            alice.next(Frames.presence("again", alice.user(), "join"));
+            bob.join("again");
+            assertThat(alice.next(Frames.presence("again", bob.user(), "join")).path("name").asText()).isEqualTo("bob-again");
+            int aliceSaw = alice.seen(Frames.presenceOf(alice.user())).size();
+            String first = alice.sendAcked("again", "one");
+            String second = alice.sendAcked("again", "two");
+            alice.next(Frames.message("again", "one"));
+            alice.next(Frames.message("again", "two"));
+            bob.next(Frames.message("again", "two"));
+
+            JsonNode plain = alice.join("again");
+            assertThat(plain.has("recovered")).isFalse();
+            assertThat(Frames.messageIds(plain)).endsWith(first, second);
+            assertThat(Frames.members(plain)).contains(alice.user(), bob.user());
+            assertThat(Frames.memberNames(plain)).containsEntry(alice.user(), "alice-again").containsEntry(bob.user(), "bob-again");
+            JsonNode recovered = alice.join("again", first);
+            assertThat(recovered.path("recovered").asBoolean()).isTrue();
+            assertThat(Frames.messageIds(recovered)).containsExactly(second);
+
+            // still a member, live: the next message arrives once, and nobody saw alice leave or join
+            String third = bob.sendAcked("again", "three");
+            assertThat(alice.next(Frames.message("again")).path("id").asText()).isEqualTo(third);
+            alice.send(Frames.frame("ping"));
+            alice.next("pong");
+            assertThat(alice.seen(Frames.message("again"))).extracting(f -> f.path("id").asText())
+                    .containsExactly(first, second, third);
+            assertThat(alice.seen(Frames.ofType("left"))).isEmpty();
+            assertThat(bob.seen(Frames.presenceOf(alice.user()))).isEmpty();
+            assertThat(alice.seen(Frames.presenceOf(alice.user()))).as("her own joins, before the rejoins only").hasSize(aliceSaw);
+        }
+    }
+
+    @Test
+    void protocolTwoHelloResumesTheListedRoomsAndTheDefaultRoom() {
+        String earlier;
+        String missed;
+        try (ChatClient writer = ChatClient.connect(port, "writer-v2")) {
+            writer.join("v2-room");
+            earlier = writer.sendAcked("v2-room", "earlier");
+            missed = writer.sendAcked("v2-room", "missed");
+        }
+        Map<String, String> rooms = new LinkedHashMap<>();
+        rooms.put("v2-room", earlier);
+        rooms.put("v2-fresh", null);
+        try (ChatClient carol = ChatClient.to(ChatClient.local(port, null)).hello("carol-v2", null, rooms).connect()) {
+            assertThat(carol.subprotocol()).isEqualTo(ChatClient.SUBPROTOCOL_V2);
+            assertThat(carol.protocol()).isEqualTo(2);
+            assertThat(carol.user()).matches(GUEST_ID);
+            assertThat(carol.name()).isEqualTo("carol-v2");
+            assertThat(carol.node()).isEqualTo("gw-single");
+            JsonNode resumed = carol.next(Frames.joined("v2-room"));
+            assertThat(resumed.path("recovered").asBoolean()).isTrue();
+            assertThat(Frames.messageIds(resumed)).containsExactly(missed);
+            JsonNode fresh = carol.next(Frames.joined("v2-fresh"));
+            assertThat(fresh.has("recovered")).isFalse();
+            JsonNode lobby = carol.next(Frames.joined("lobby"));
+            assertThat(Frames.members(lobby)).contains(carol.user());
+            assertThat(Frames.memberNames(lobby)).containsEntry(carol.user(), "carol-v2");
+            assertThat(carol.seen(Frames.ofType("joined"))).extracting(f -> f.path("room").asText())
+                    .containsExactly("v2-room", "v2-fresh", "lobby");
+        }
+    }
+
+    @Test
+    void protocolTwoClosesWith4400WhenTheFirstFrameIsNotAHello() {
+        try (ChatClient early = ChatClient.to(ChatClient.local(port, "early")).hello(Frames.frame("ping"))
+                .awaitWelcome(false).connect()) {
+            assertThat(early.awaitClose(Duration.ofSeconds(10))).isEqualTo(4400);
+            assertThat(early.seen(Frames.ofType("welcome"))).isEmpty();
+        }
+    }
+
+    @Test
+    void protocolTwoClosesWith4400WithoutAHelloWithinTenSeconds() {
+        try (ChatClient silent = ChatClient.to(ChatClient.local(port, "silent")).subprotocol(ChatClient.SUBPROTOCOL_V2)
+                .awaitWelcome(false).connect()) {
+            assertThat(silent.subprotocol()).isEqualTo(ChatClient.SUBPROTOCOL_V2);
+            assertThat(silent.awaitClose(Duration.ofSeconds(20))).isEqualTo(4400);
+            assertThat(silent.seen()).isEmpty();
+        }
     }
 }

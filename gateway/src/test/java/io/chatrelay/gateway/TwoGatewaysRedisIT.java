@@ -1,11 +1,10 @@
 package io.chatrelay.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chatrelay.gateway.config.GatewayConfig;
+import io.chatrelay.gateway.support.RedisGateways;
 import io.chatrelay.gateway.support.TestGateways;
-import io.chatrelay.gateway.support.WsClient;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.chatrelay.testkit.ChatClient;
+import io.chatrelay.testkit.Frames;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,68 +29,84 @@ class TwoGatewaysRedisIT {
     static final GenericContainer<?> REDIS = new GenericContainer<>("redis:8.0").withExposedPorts(6379);
     private static final String PREFIX = "it" + UUID.randomUUID().toString().substring(0, 8);
 
+    private static RedisGateways gateways;
     private static Gateway a;
     private static Gateway b;
-    private static RedisClient admin;
-    private static StatefulRedisConnection<String, String> redis;
 
     @BeforeAll
     static void start() {
-        a = Gateway.start(config("gw-a"), Main.broker(config("gw-a")));
-        b = Gateway.start(config("gw-b"), Main.broker(config("gw-b")));
-        admin = RedisClient.create(uri());
-        redis = admin.connect();
-        await().atMost(Duration.ofSeconds(10)).until(() -> ready(a) && ready(b));
+        gateways = RedisGateways.start(REDIS, Map.of("CHAT_REDIS_PREFIX", PREFIX, "CHAT_PRESENCE_TTL", "PT2S", "CHAT_PRESENCE_REFRESH", "PT0.5S", "CHAT_PRESENCE_SWEEP", "PT0.5S",
+                "CHAT_RATE_PER_SECOND", "1000", "CHAT_RATE_BURST", "1000"));
+        a = gateways.a();
+        b = gateways.b();
     }
 
     @AfterAll
     static void stop() {
-        a.close();
-        b.close();
-        redis.close();
-        admin.shutdown();
+        gateways.close();
     }
 
-    private static String uri() {
-        return "redis://" + REDIS.getHost() + ":" + REDIS.getMappedPort(6379);
-    }
-
-    private static GatewayConfig config(String node) {
-        return TestGateways.config(node, Map.of("CHAT_REDIS_URI", uri(), "CHAT_REDIS_PREFIX", PREFIX,
-                "CHAT_PRESENCE_TTL", "PT2S", "CHAT_PRESENCE_REFRESH", "PT0.5S", "CHAT_PRESENCE_SWEEP", "PT0.5S",
-                "CHAT_RATE_PER_SECOND", "1000", "CHAT_RATE_BURST", "1000"));
-    }
-
-    private static boolean ready(Gateway g) throws Exception {
-        var res = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + g.port() + "/observe/health/ready")).build(),
-                java.net.http.HttpResponse.BodyHandlers.discarding());
-        return res.statusCode() == 200;
-    }
 
     private static boolean isMessage(JsonNode f, String room) {
         return "message".equals(f.path("type").asText()) && room.equals(f.path("room").asText());
     }
 
     @Test
+    void bothGatewaysRunOnRedisFromTheirConfiguration() {
+        assertThat(a.core().brokerState().name()).isEqualTo("UP");
+        assertThat(b.core().brokerState().name()).isEqualTo("UP");
+        try (ChatClient alice = ChatClient.connect(a.port(), "alice")) {
+            alice.next(Frames.joined("lobby"));
+            String channel = PREFIX + ":{room:lobby}:ch";
+            assertThat(gateways.redis().pubsubShardChannels(channel)).containsExactly(channel);
+        }
+    }
+
+    /** Each gateway has its own meter registry: frames into A count on A only, and B serves only its own meters. */
+    @Test
+    void twoGatewaysInOneJvmKeepSeparateMetricCounts() throws Exception {
+        long aBefore = TestGateways.count(a, "chat_frames_in");
+        long bBefore = TestGateways.count(b, "chat_frames_in");
+        double bServedBefore = TestGateways.metric(b.adminPort(), "chat_frames_in_total", "gw-b");
+        try (ChatClient alice = ChatClient.connect(a.port(), "metered")) {
+            for (int i = 0; i < 5; i++) {
+                alice.send(Frames.frame("ping"));
+                alice.next("pong");
+            }
+        }
+        assertThat(TestGateways.count(a, "chat_frames_in")).isGreaterThanOrEqualTo(aBefore + 5);
+        assertThat(TestGateways.count(b, "chat_frames_in")).isEqualTo(bBefore);
+        assertThat(TestGateways.metric(a.adminPort(), "chat_frames_in_total", "gw-a")).isGreaterThanOrEqualTo(aBefore + 5);
+        assertThat(TestGateways.metric(b.adminPort(), "chat_frames_in_total", "gw-b")).isEqualTo(bServedBefore);
+        assertThat(a.metrics().registry()).isNotSameAs(b.metrics().registry());
+        assertThat(b.metrics().registry().getMeters()).as("meters of gw-a in the registry of gw-b")
+                .noneMatch(m -> "gw-a".equals(m.getId().getTag("node")));
+        assertThat(b.metrics().registry().getMeters()).extracting(m -> m.getId().getName()).contains("chat_frames_in");
+        assertThat(TestGateways.metricLines(b.adminPort(), "chat_frames_in_total")).as("/observe/metrics of gw-b")
+                .isNotEmpty().noneMatch(l -> l.contains("gw-a"));
+    }
+
+    @Test
     void deliversToMembersOnOtherGateway() throws Exception {
-        try (WsClient alice = WsClient.connect(a.port(), "alice"); WsClient bob = WsClient.connect(b.port(), "bob")) {
+        try (ChatClient alice = ChatClient.connect(a.port(), "alice"); ChatClient bob = ChatClient.connect(b.port(), "bob")) {
             alice.join("cross");
             bob.join("cross");
             alice.send("type", "send", "room", "cross", "text", "hello from A", "ref", "a1");
             String id = alice.next("ack").get("id").asText();
             JsonNode atBob = bob.next(f -> isMessage(f, "cross"));
             assertThat(atBob.get("id").asText()).isEqualTo(id);
-            assertThat(atBob.get("from").asText()).isEqualTo("alice");
+            assertThat(atBob.get("from").asText()).isEqualTo(alice.user());
+            assertThat(atBob.get("name").asText()).isEqualTo("alice");
             bob.send("type", "send", "room", "cross", "text", "hello from B");
-            assertThat(alice.next(f -> isMessage(f, "cross") && "bob".equals(f.path("from").asText()))
-                    .get("text").asText()).isEqualTo("hello from B");
+            JsonNode atAlice = alice.next(f -> isMessage(f, "cross") && bob.user().equals(f.path("from").asText()));
+            assertThat(atAlice.get("text").asText()).isEqualTo("hello from B");
+            assertThat(atAlice.get("name").asText()).isEqualTo("bob");
         }
     }
 
     @Test
     void aMemberOfAnotherRoomGetsNothing() throws Exception {
-        try (WsClient alice = WsClient.connect(a.port(), "alice"); WsClient carol = WsClient.connect(b.port(), "carol")) {
+        try (ChatClient alice = ChatClient.connect(a.port(), "alice"); ChatClient carol = ChatClient.connect(b.port(), "carol")) {
             alice.join("secret");
             carol.join("public");
             alice.send("type", "send", "room", "secret", "text", "psst");
@@ -105,36 +120,44 @@ class TwoGatewaysRedisIT {
     @Test
     void unsubscribesAfterTheLastLocalMemberLeaves() throws Exception {
         String channel = PREFIX + ":{room:ephemeral-room}:ch";
-        try (WsClient alice = WsClient.connect(a.port(), "alice")) {
+        try (ChatClient alice = ChatClient.connect(a.port(), "alice")) {
             alice.join("ephemeral-room");
-            assertThat(redis.sync().pubsubShardChannels(channel)).containsExactly(channel);
+            assertThat(gateways.redis().pubsubShardChannels(channel)).containsExactly(channel);
             alice.send("type", "leave", "room", "ephemeral-room");
             alice.next("left");
-            await().atMost(Duration.ofSeconds(5)).until(() -> redis.sync().pubsubShardChannels(channel).isEmpty());
+            await().atMost(Duration.ofSeconds(5)).until(() -> gateways.redis().pubsubShardChannels(channel).isEmpty());
         }
     }
 
+    /** Dave's second tab is the same guest (his guest token, on the other gateway): one member, no leave. */
     @Test
     void presenceSpansGatewaysAndCountsTwoTabsOnce() throws Exception {
-        try (WsClient dave1 = WsClient.connect(a.port(), "dave"); WsClient erin = WsClient.connect(b.port(), "erin")) {
+        try (ChatClient dave1 = ChatClient.connect(a.port(), "dave"); ChatClient erin = ChatClient.connect(b.port(), "erin")) {
             dave1.join("pres");
             JsonNode joined = erin.join("pres");
-            assertThat(joined.get("members").toString()).contains("dave", "erin");
-            try (WsClient dave2 = WsClient.connect(b.port(), "dave")) {
-                dave2.join("pres");
+            assertThat(Frames.members(joined)).contains(dave1.user(), erin.user());
+            assertThat(Frames.memberNames(joined)).containsEntry(dave1.user(), "dave").containsEntry(erin.user(), "erin");
+            try (ChatClient dave2 = ChatClient.connectWithToken(b.port(), dave1.guestToken())) {
+                assertThat(dave2.user()).as("the second tab is the same guest").isEqualTo(dave1.user());
+                assertThat(dave2.name()).isEqualTo("dave");
+                JsonNode again = dave2.join("pres");
+                assertThat(Frames.members(again)).as("each user once, however many tabs")
+                        .containsOnlyOnce(dave1.user()).doesNotHaveDuplicates();
                 dave2.send("type", "leave", "room", "pres");
                 dave2.next("left");
             }
             dave1.send("type", "typing", "room", "pres");
-            assertThat(erin.next("typing").get("user").asText()).isEqualTo("dave");
+            JsonNode typing = erin.next("typing");
+            assertThat(typing.get("user").asText()).isEqualTo(dave1.user());
+            assertThat(typing.get("name").asText()).isEqualTo("dave");
             assertThat(erin.seen()).noneMatch(f -> "presence".equals(f.path("type").asText())
-                    && "dave".equals(f.path("user").asText()) && "leave".equals(f.path("event").asText()));
+                    && dave1.user().equals(f.path("user").asText()) && "leave".equals(f.path("event").asText()));
         }
     }
 
     @Test
     void recoversAfterSinceWithoutGapOrDuplicateWhileMessagesKeepArriving() throws Exception {
-        try (WsClient writer = WsClient.connect(a.port(), "writer")) {
+        try (ChatClient writer = ChatClient.connect(a.port(), "writer")) {
             writer.join("busy");
             List<String> acked = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
@@ -148,7 +171,7 @@ class TwoGatewaysRedisIT {
                     writer.send("type", "send", "room", "busy", "text", "m" + i);
                 }
             });
-            try (WsClient reader = WsClient.connect(b.port(), "reader")) {
+            try (ChatClient reader = ChatClient.connect(b.port(), "reader")) {
                 reader.send("type", "join", "room", "busy", "since", since);
                 JsonNode joined = reader.next(f -> "joined".equals(f.path("type").asText()) && "busy".equals(f.path("room").asText()));
                 assertThat(joined.get("recovered").asBoolean()).isTrue();
@@ -169,19 +192,29 @@ class TwoGatewaysRedisIT {
         }
     }
 
+    /** Each user's second connection is the same guest (its guest token, on the other gateway). */
     @Test
     void directMessagesReachEveryConnectionOfBothUsersAcrossGateways() throws Exception {
-        try (WsClient frank = WsClient.connect(a.port(), "frank"); WsClient gina1 = WsClient.connect(a.port(), "gina");
-             WsClient gina2 = WsClient.connect(b.port(), "gina"); WsClient frankTab = WsClient.connect(b.port(), "frank")) {
-            frank.send("type", "send", "to", "gina", "text", "just for you", "ref", "d1");
+        try (ChatClient frank = ChatClient.connect(a.port(), "frank"); ChatClient gina1 = ChatClient.connect(a.port(), "gina");
+             ChatClient gina2 = ChatClient.connectWithToken(b.port(), gina1.guestToken());
+             ChatClient frankTab = ChatClient.connectWithToken(b.port(), frank.guestToken());
+             ChatClient otherGina = ChatClient.connect(b.port(), "gina")) {
+            assertThat(gina2.user()).isEqualTo(gina1.user());
+            assertThat(frankTab.user()).isEqualTo(frank.user());
+            assertThat(otherGina.user()).as("another guest who picked the same name").isNotEqualTo(gina1.user());
+            frank.send("type", "send", "to", gina1.user(), "text", "just for you", "ref", "d1");
             String id = frank.next("ack").get("id").asText();
-            for (WsClient c : List.of(gina1, gina2, frankTab, frank)) {
+            for (ChatClient c : List.of(gina1, gina2, frankTab, frank)) {
                 JsonNode dm = c.next(f -> "message".equals(f.path("type").asText()) && f.has("to"));
                 assertThat(dm.get("id").asText()).isEqualTo(id);
-                assertThat(dm.get("from").asText()).isEqualTo("frank");
-                assertThat(dm.get("to").asText()).isEqualTo("gina");
+                assertThat(dm.get("from").asText()).isEqualTo(frank.user());
+                assertThat(dm.get("name").asText()).isEqualTo("frank");
+                assertThat(dm.get("to").asText()).isEqualTo(gina1.user());
             }
-            gina2.send("type", "history", "with", "frank", "ref", "h1");
+            // every connection of gina had it by now; the other gina (another inbox) gets nothing, for a while
+            await("nothing for the other gina").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                    .untilAsserted(() -> assertThat(otherGina.seen()).noneMatch(f -> "just for you".equals(f.path("text").asText())));
+            gina2.send("type", "history", "with", frank.user(), "ref", "h1");
             JsonNode history = gina2.next("history");
             assertThat(history.get("messages").get(history.get("messages").size() - 1).get("text").asText())
                     .isEqualTo("just for you");

@@ -1,5 +1,7 @@
 package io.chatrelay.it;
 
+import io.chatrelay.testkit.ResilientClient;
+
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;

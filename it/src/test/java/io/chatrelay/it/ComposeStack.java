@@ -37,7 +37,8 @@ import static org.awaitility.Awaitility.await;
  * The project's real {@code docker-compose.yml} (redis, three gateways, HAProxy), started through
  * Testcontainers' {@link ComposeContainer} with the local {@code docker compose}, images built by
  * compose. {@code CHAT_LB_PORT} and {@code CHAT_STATS_PORT} set empty make compose publish the
- * load balancer on free ports of 127.0.0.1 instead of 8080/8404.
+ * load balancer on free ports of 127.0.0.1 instead of 8080/8404. Test classes get one through
+ * {@link ComposeStackExtension}, which starts it before their tests and closes it after them.
  */
 final class ComposeStack implements AutoCloseable {
 
@@ -64,10 +65,7 @@ final class ComposeStack implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private int lbPort;
     private int statsPort;
-
-    ComposeStack() {
-        this(List.of(), Map.of());
-    }
+    private int adminPort;
 
     /**
      * The stack of {@code docker-compose.yml} plus override files (paths relative to the
@@ -86,6 +84,7 @@ final class ComposeStack implements AutoCloseable {
         // a stack or a gateway a developer runs may hold)
         env.put("CHAT_LB_PORT", "");
         env.put("CHAT_STATS_PORT", "");
+        env.put("CHAT_LB_ADMIN_PORT", "");
         env.putAll(extraEnv);
         this.composeEnv = Map.copyOf(env);
         this.compose = new ComposeContainer(projectPrefix, composeFiles)
@@ -122,7 +121,9 @@ final class ComposeStack implements AutoCloseable {
                 .until(() -> containers(LB).stream().findFirst(), Optional::isPresent).orElseThrow();
         lbPort = publishedPort(lb, 8080);
         statsPort = publishedPort(lb, 8404);
-        LOG.info(() -> "load balancer on 127.0.0.1:" + lbPort + ", HAProxy stats on 127.0.0.1:" + statsPort);
+        adminPort = publishedPort(lb, 9090);
+        LOG.info(() -> "load balancer on 127.0.0.1:" + lbPort + ", admin frontend on 127.0.0.1:" + adminPort
+                + ", HAProxy stats on 127.0.0.1:" + statsPort);
 
         await("all " + GATEWAYS + " gateways healthy (docker health check)")
                 .atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
@@ -130,14 +131,28 @@ final class ComposeStack implements AutoCloseable {
         await("HAProxy sees all " + GATEWAYS + " gateways UP")
                 .atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                 .until(() -> upServersInLb() == GATEWAYS);
-        await("the load balancer answers /observe/health/ready")
+        await("the load balancer serves the page")
                 .atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                .until(() -> get("/observe/health/ready").statusCode() == 200);
+                .until(() -> get("/").statusCode() == 200);
         LOG.info(() -> "stack ready after " + seconds(t0) + " s");
     }
 
     int lbPort() {
         return lbPort;
+    }
+
+    /**
+     * The port of 127.0.0.1 that a service publishes a container port on (its first container),
+     * e.g. the example app of {@code docker-compose.app.yml}.
+     *
+     * @param service       the compose service
+     * @param containerPort the port inside the container
+     * @return the host port
+     */
+    int publishedPort(String service, int containerPort) {
+        Container c = containers(service).stream().findFirst()
+                .orElseThrow(() -> new IllegalStateException("no container of service " + service));
+        return publishedPort(c, containerPort);
     }
 
     /** {@code ws://127.0.0.1:<lb port>/}: the base for WebSocket URIs. */
@@ -147,6 +162,106 @@ final class ComposeStack implements AutoCloseable {
 
     URI httpBase() {
         return URI.create("http://127.0.0.1:" + lbPort + "/");
+    }
+
+    /** {@code http://127.0.0.1:<admin frontend port>/}: HAProxy's admin frontend (the gateways' admin listeners). */
+    URI adminBase() {
+        return URI.create("http://127.0.0.1:" + adminPort + "/");
+    }
+
+    /**
+     * A request to the admin frontend with the server API key (the gateways' {@code CHAT_API_KEYS}).
+     *
+     * @param method the method
+     * @param path   the path
+     * @param body   a JSON body, or {@code null}
+     * @return the response
+     */
+    HttpResponse<String> admin(String method, String path, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(adminBase().resolve(path)).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + apiKey());
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * A secret the compose stack's {@code secrets} service generated for the gateways, as a
+     * gateway reads it ({@code /run/secrets/chat-relay/<name>}, deploy/compose/secrets.sh).
+     *
+     * @param name {@code api-keys}, {@code jwt-secret}, {@code guest-secret}, {@code redis-uri},
+     *     {@code hook-secret}, {@code webhook-secret}
+     * @return its value
+     */
+    String gatewaySecret(String name) throws InterruptedException {
+        return secret(GATEWAY, "/run/secrets/chat-relay/" + name);
+    }
+
+    /**
+     * A secret file as a running container of a service reads it (e.g. the example app's
+     * {@code /run/secrets/app/admin-key} with docker-compose.app.yml).
+     *
+     * @param service the compose service
+     * @param path the file's path in its containers
+     * @return its value
+     */
+    String secret(String service, String path) throws InterruptedException {
+        Container container = containers(service).stream().filter(c -> "running".equals(c.getState())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no " + service + " is running"));
+        String value = exec(container.getId(), "cat", path).strip();
+        if (value.isEmpty() || value.contains(" ")) {
+            throw new IllegalStateException("cannot read " + path + " of " + service + ": " + value);
+        }
+        return value;
+    }
+
+    /** The server API key of the stack's gateways (the first of {@code CHAT_API_KEYS}). */
+    String apiKey() throws InterruptedException {
+        return gatewaySecret("api-keys").split(",")[0];
+    }
+
+    /** The HS256 secret the stack's gateways verify connection and room tokens with. */
+    String jwtSecret() throws InterruptedException {
+        return gatewaySecret("jwt-secret");
+    }
+
+    /**
+     * {@code redis-cli} in the redis container, authenticated with the password of the stack's
+     * secrets (never on the command line).
+     *
+     * @param args the command and its arguments
+     * @return its output
+     */
+    String redisCli(String... args) throws InterruptedException {
+        Container redis = containers(REDIS).stream().findFirst()
+                .orElseThrow(() -> new IllegalStateException("no redis container"));
+        List<String> command = new ArrayList<>(List.of("sh", "-c",
+                "REDISCLI_AUTH=\"$(cat /run/secrets/redis/password)\" exec redis-cli \"$@\"", "redis-cli"));
+        command.addAll(List.of(args));
+        return exec(redis.getId(), command.toArray(String[]::new));
+    }
+
+    /** Everything a service's containers wrote to their logs so far (stdout and stderr). */
+    String logs(String service) throws InterruptedException {
+        StringBuilder all = new StringBuilder();
+        for (Container c : containers(service)) {
+            StringBuilder out = new StringBuilder();
+            docker.logContainerCmd(c.getId()).withStdOut(true).withStdErr(true).withTailAll()
+                    .exec(new ResultCallback.Adapter<Frame>() {
+                        @Override
+                        public void onNext(Frame frame) {
+                            synchronized (out) {
+                                out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                            }
+                        }
+                    }).awaitCompletion(10, TimeUnit.SECONDS);
+            synchronized (out) {
+                all.append(out);
+            }
+        }
+        return all.toString();
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
@@ -189,14 +304,34 @@ final class ComposeStack implements AutoCloseable {
                 .orElseThrow(() -> new AssertionError("no gateway container has hostname " + node));
     }
 
+    /** {@code docker inspect} of a container. */
+    InspectContainerResponse inspect(String containerId) {
+        return docker.inspectContainerCmd(containerId).exec();
+    }
+
     /** {@code docker kill} (SIGKILL: no draining, like a crash). */
     void kill(InspectContainerResponse container) {
-        docker.killContainerCmd(container.getId()).exec();
+        kill(container.getId());
+    }
+
+    /** {@code docker kill} of a container by id (SIGKILL: like a crash). */
+    void kill(String containerId) {
+        docker.killContainerCmd(containerId).exec();
     }
 
     /** {@code docker stop} (SIGTERM, then SIGKILL after the timeout): a gateway drains. */
     void stop(String containerId, int timeoutSeconds) {
         docker.stopContainerCmd(containerId).withTimeout(timeoutSeconds).exec();
+    }
+
+    /** {@code docker pause} (the container's processes freeze: connections stay open, nothing answers). */
+    void pause(String containerId) {
+        docker.pauseContainerCmd(containerId).exec();
+    }
+
+    /** {@code docker unpause} of a paused container. */
+    void unpause(String containerId) {
+        docker.unpauseContainerCmd(containerId).exec();
     }
 
     /** {@code docker start} of a stopped or killed container. */

@@ -2,18 +2,17 @@ package io.chatrelay.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import io.chatrelay.testkit.ChatClient;
+import io.chatrelay.testkit.Frames;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -35,33 +34,15 @@ class ComposeStackIT {
 
     private static final Logger LOG = Logger.getLogger(ComposeStackIT.class.getName());
 
+    /** A guest's id (docs/protocol.md): its own namespace, never the name it picked. */
+    private static final String GUEST_ID = "guest:[a-z2-9]{12}";
+
     /** Connections one test may open while looking for clients on distinct gateways. */
     private static final int MAX_ATTEMPTS = 12;
 
-    private static ComposeStack stack;
-
-    /** Every client a test opens; closed after each test. */
-    private final List<ChatClient> clients = new ArrayList<>();
-
-    @BeforeAll
-    @Timeout(value = 20, unit = java.util.concurrent.TimeUnit.MINUTES)
-    static void startStack() {
-        stack = new ComposeStack();
-        stack.start();
-    }
-
-    @AfterAll
-    static void stopStack() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    @AfterEach
-    void closeClients() {
-        clients.forEach(ChatClient::close);
-        clients.clear();
-    }
+    /** The stack; also closes every client a test opens ({@link #track}) after each test. */
+    @RegisterExtension
+    static final ComposeStackExtension STACK = ComposeStackExtension.of();
 
     @Test
     @Order(1)
@@ -71,22 +52,25 @@ class ComposeStackIT {
         ChatClient bob = openOnAnotherNode("bob-" + suffix, Set.of(alice.node()));
         assertThat(bob.node()).isNotEqualTo(alice.node());
         assertThat(alice.welcome().path("protocol").asInt()).isEqualTo(1);
-        assertThat(alice.user()).isEqualTo("alice-" + suffix);
+        assertThat(alice.user()).as("a guest's id is its own, not the name it picked").matches(GUEST_ID);
+        assertThat(alice.name()).isEqualTo("alice-" + suffix);
+        assertThat(bob.user()).matches(GUEST_ID).isNotEqualTo(alice.user());
 
         String text = "hello bob from alice " + suffix;
-        alice.send(ChatClient.sendFrame("lobby", text, "c1"));
+        alice.send(Frames.send("lobby", text, "c1"));
 
-        JsonNode atBob = bob.await(message("lobby", text), ChatClient.FRAME_TIMEOUT);
+        JsonNode atBob = bob.next(message("lobby", text), ChatClient.WAIT);
         assertThat(atBob.path("from").asText()).isEqualTo(alice.user());
+        assertThat(atBob.path("name").asText()).isEqualTo("alice-" + suffix);
         assertThat(atBob.path("room").asText()).isEqualTo("lobby");
         assertThat(atBob.path("id").asText()).matches("\\d+-\\d+");
         assertThat(atBob.path("ts").asLong()).isPositive();
 
-        JsonNode ack = alice.await(f -> "ack".equals(type(f)) && "c1".equals(f.path("ref").asText()), ChatClient.FRAME_TIMEOUT);
+        JsonNode ack = alice.next(f -> "ack".equals(type(f)) && "c1".equals(f.path("ref").asText()), ChatClient.WAIT);
         assertThat(ack.path("id").asText()).isEqualTo(atBob.path("id").asText());
 
         // the sender is a member of the room too: it gets the same message, same id
-        JsonNode atAlice = alice.await(message("lobby", text), ChatClient.FRAME_TIMEOUT);
+        JsonNode atAlice = alice.next(message("lobby", text), ChatClient.WAIT);
         assertThat(atAlice.path("id").asText()).isEqualTo(atBob.path("id").asText());
         assertThat(atAlice.path("from").asText()).isEqualTo(alice.user());
     }
@@ -95,21 +79,23 @@ class ComposeStackIT {
     @Order(2)
     void seedPlainTextClientWorksThroughTheLoadBalancer() throws Exception {
         // the seed client: new WebSocket("ws://localhost:8080/ws"); on open ws.send("Connection open!")
-        ChatClient seed = track(ChatClient.connect(stack.wsBase().resolve("/ws")));
-        assertThat(seed.user()).matches("guest-[A-Za-z0-9_.-]+");
-        seed.await(f -> "joined".equals(type(f)) && "lobby".equals(f.path("room").asText()), ChatClient.FRAME_TIMEOUT);
+        ChatClient seed = track(ChatClient.connect(STACK.stack().wsBase().resolve("/ws")));
+        assertThat(seed.user()).matches(GUEST_ID);
+        assertThat(seed.name()).as("a generated display name").matches("guest-[a-z2-9]{4}");
+        seed.next(f -> "joined".equals(type(f)) && "lobby".equals(f.path("room").asText()), ChatClient.WAIT);
         ChatClient other = openOnAnotherNode("watcher-" + unique(), Set.of(seed.node()));
 
         seed.sendText("Connection open!");
 
-        JsonNode echoed = seed.await(message("lobby", "Connection open!"), ChatClient.FRAME_TIMEOUT);
+        JsonNode echoed = seed.next(message("lobby", "Connection open!"), ChatClient.WAIT);
         assertThat(echoed.path("from").asText()).isEqualTo(seed.user());
-        JsonNode relayed = other.await(message("lobby", "Connection open!"), ChatClient.FRAME_TIMEOUT);
+        JsonNode relayed = other.next(message("lobby", "Connection open!"), ChatClient.WAIT);
         assertThat(relayed.path("from").asText()).isEqualTo(seed.user());
+        assertThat(relayed.path("name").asText()).isEqualTo(seed.name());
         assertThat(relayed.path("id").asText()).isEqualTo(echoed.path("id").asText());
 
         for (String path : List.of("/", "/client")) {
-            HttpResponse<String> page = stack.get(path);
+            HttpResponse<String> page = STACK.stack().get(path);
             assertThat(page.statusCode()).as("GET %s", path).isEqualTo(200);
             assertThat(page.headers().firstValue("content-type")).as("content type of GET %s", path)
                     .hasValueSatisfying(ct -> assertThat(ct).startsWith("text/html"));
@@ -121,12 +107,14 @@ class ComposeStackIT {
     @Order(3)
     void reportsStatusOfTheGatewayItIsConnectedTo() throws Exception {
         ChatClient carol = open("carol-" + unique());
-        carol.send(ChatClient.frame("status"));
-        JsonNode status = carol.await("status");
+        carol.send(Frames.frame("status"));
+        JsonNode status = carol.next("status");
         assertThat(status.path("node").asText()).isEqualTo(carol.node());
         assertThat(status.path("connections").asInt()).isPositive();
-        assertThat(stack.get("/observe/health/ready").statusCode()).isEqualTo(200);
-        assertThat(stack.get("/observe/metrics").statusCode()).isEqualTo(200);
+        for (String adminPath : java.util.List.of("/observe/health/ready", "/observe/metrics", "/api/v1/node", "/admin/")) {
+            assertThat(STACK.stack().get(adminPath).statusCode()).as("%s is not routed by the public load balancer", adminPath)
+                    .isEqualTo(404);
+        }
     }
 
     @Test
@@ -135,9 +123,9 @@ class ComposeStackIT {
         String suffix = unique();
         ChatClient victimClient = open("victim-" + suffix);
         String deadNode = victimClient.node();
-        InspectContainerResponse dead = stack.gatewayOfNode(deadNode);
+        InspectContainerResponse dead = STACK.stack().gatewayOfNode(deadNode);
         LOG.info(() -> "killing gateway " + deadNode + " (" + dead.getName() + ")");
-        stack.kill(dead);
+        STACK.stack().kill(dead);
 
         // New connections go through: HAProxy takes the dead gateway out (health check, DNS);
         // until it has, an attempt may fail or land elsewhere. Bounded retries.
@@ -145,7 +133,7 @@ class ComposeStackIT {
         await("a connection through the LB after the kill")
                 .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                 .until(() -> {
-                    ChatClient c = track(ChatClient.connectToLobby(stack.wsBase(), "dave-" + suffix));
+                    ChatClient c = track(ChatClient.connectToLobby(STACK.stack().wsBase(), "dave-" + suffix));
                     first.set(c);
                     return true;
                 });
@@ -157,18 +145,19 @@ class ComposeStackIT {
 
         await("HAProxy marks the killed gateway down")
                 .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                .until(() -> stack.upServersInLb() == ComposeStack.GATEWAYS - 1);
+                .until(() -> STACK.stack().upServersInLb() == ComposeStack.GATEWAYS - 1);
 
         String text = "still here after " + deadNode + " died " + suffix;
-        dave.send(ChatClient.sendFrame("lobby", text, "k1"));
-        JsonNode atErin = erin.await(message("lobby", text), ChatClient.FRAME_TIMEOUT);
+        dave.send(Frames.send("lobby", text, "k1"));
+        JsonNode atErin = erin.next(message("lobby", text), ChatClient.WAIT);
         assertThat(atErin.path("from").asText()).isEqualTo(dave.user());
-        JsonNode ack = dave.await(f -> "ack".equals(type(f)) && "k1".equals(f.path("ref").asText()), ChatClient.FRAME_TIMEOUT);
+        assertThat(atErin.path("name").asText()).isEqualTo("dave-" + suffix);
+        JsonNode ack = dave.next(f -> "ack".equals(type(f)) && "k1".equals(f.path("ref").asText()), ChatClient.WAIT);
         assertThat(ack.path("id").asText()).isEqualTo(atErin.path("id").asText());
 
         String reply = "reply from erin " + suffix;
-        erin.send(ChatClient.sendFrame("lobby", reply, "k2"));
-        assertThat(dave.await(message("lobby", reply), ChatClient.FRAME_TIMEOUT).path("from").asText())
+        erin.send(Frames.send("lobby", reply, "k2"));
+        assertThat(dave.next(message("lobby", reply), ChatClient.WAIT).path("from").asText())
                 .isEqualTo(erin.user());
 
         // and every new connection lands on a surviving gateway
@@ -179,52 +168,28 @@ class ComposeStackIT {
 
     // ------------------------------------------------------------------ helpers
 
-    private ChatClient open(String name) throws Exception {
-        return track(ChatClient.connectToLobby(stack.wsBase(), name));
+    private static ChatClient open(String name) {
+        return track(ChatClient.connectToLobby(STACK.stack().wsBase(), name));
     }
 
     /**
-     * Opens connections as {@code name} through the LB until one lands on a gateway not in
-     * {@code avoid} (leastconn makes this quick); the connections on other gateways stay open
-     * meanwhile, so that leastconn moves on. Bounded by {@link #MAX_ATTEMPTS}.
+     * A connection as {@code name} through the LB on a gateway not in {@code avoid} (leastconn
+     * makes this quick); failed attempts are retried. Bounded by {@link #MAX_ATTEMPTS}.
      */
-    private ChatClient openOnAnotherNode(String name, Set<String> avoid) throws Exception {
-        List<String> seen = new ArrayList<>();
-        List<ChatClient> extra = new ArrayList<>();
-        try {
-            for (int i = 0; i < MAX_ATTEMPTS; i++) {
-                ChatClient c;
-                try {
-                    c = track(ChatClient.connectToLobby(stack.wsBase(), name));
-                } catch (Exception | AssertionError e) {
-                    seen.add("failed: " + e);
-                    Thread.sleep(500);
-                    continue;
-                }
-                if (!avoid.contains(c.node())) {
-                    return c;
-                }
-                seen.add(c.node());
-                extra.add(c);
-            }
-        } finally {
-            extra.forEach(ChatClient::close);
-        }
-        throw new AssertionError("no connection landed on a gateway other than " + avoid + " in "
-                + MAX_ATTEMPTS + " attempts: " + seen);
+    private ChatClient openOnAnotherNode(String name, Set<String> avoid) {
+        return track(ChatClient.connectAvoiding(STACK.stack().wsBase(), name, avoid, MAX_ATTEMPTS));
     }
 
-    private ChatClient track(ChatClient client) {
-        clients.add(client);
-        return client;
+    private static ChatClient track(ChatClient client) {
+        return STACK.track(client);
     }
 
     private static Predicate<JsonNode> message(String room, String text) {
-        return f -> "message".equals(type(f)) && room.equals(f.path("room").asText()) && text.equals(f.path("text").asText());
+        return Frames.message(room, text);
     }
 
     private static String type(JsonNode frame) {
-        return frame.path("type").asText();
+        return Frames.type(frame);
     }
 
     private static String unique() {

@@ -1,5 +1,8 @@
 package io.chatrelay.it;
 
+import io.chatrelay.testkit.Frames;
+import io.chatrelay.testkit.ResilientClient;
+
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -28,7 +31,7 @@ final class Convergence {
             for (ResilientClient c : clients) {
                 List<String> got = c.received();
                 assertThat(got).as("no duplicates at %s", c.describe()).doesNotHaveDuplicates();
-                assertThat(got).as("in id order at %s", c.describe()).isEqualTo(ResilientClient.sorted(got));
+                assertThat(got).as("in id order at %s", c.describe()).isEqualTo(Frames.sorted(got));
                 assertThat(got).as("every acknowledged message at %s", c.describe()).containsAll(acked);
                 assertThat(got).as("same sequence as the first client").isEqualTo(reference);
             }

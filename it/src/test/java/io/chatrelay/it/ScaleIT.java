@@ -1,9 +1,10 @@
 package io.chatrelay.it;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.chatrelay.testkit.Frames;
+import io.chatrelay.testkit.ResilientClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,24 +31,12 @@ class ScaleIT {
     private static final Logger LOG = Logger.getLogger(ScaleIT.class.getName());
     private static final Duration SCALE_TIMEOUT = Duration.ofMinutes(3);
 
-    private static ComposeStack stack;
-
-    @BeforeAll
-    @Timeout(value = 20, unit = TimeUnit.MINUTES)
-    static void startStack() {
-        stack = new ComposeStack();
-        stack.start();
-    }
-
-    @AfterAll
-    static void stopStack() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
+    @RegisterExtension
+    static final ComposeStackExtension STACK = ComposeStackExtension.of();
 
     @Test
     void scalingGatewaysUpAndDownWhileClientsChatLosesNothing() throws Exception {
+        ComposeStack stack = STACK.stack();
         String room = "scale-" + unique();
         List<ResilientClient> early = new ArrayList<>();
         List<ResilientClient> late = new ArrayList<>();
@@ -119,7 +108,7 @@ class ScaleIT {
             for (ResilientClient c : early) {
                 List<String> got = c.received();
                 assertThat(got).as("no duplicates at %s", c.describe()).doesNotHaveDuplicates();
-                assertThat(got).as("in id order at %s", c.describe()).isEqualTo(ResilientClient.sorted(got));
+                assertThat(got).as("in id order at %s", c.describe()).isEqualTo(Frames.sorted(got));
                 assertThat(got).as("same sequence as the first client at %s", c.describe()).isEqualTo(reference);
             }
             for (ResilientClient c : late) {
@@ -139,7 +128,7 @@ class ScaleIT {
     private static List<ResilientClient> clients(String room, String prefix, int n) {
         List<ResilientClient> clients = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            clients.add(new ResilientClient(stack.wsBase(), prefix + i + "-" + unique(), room));
+            clients.add(new ResilientClient(STACK.stack().wsBase(), prefix + i + "-" + unique(), room));
         }
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> clients.stream().allMatch(ResilientClient::joined));

@@ -1,10 +1,12 @@
 package io.chatrelay.broker.memory;
 
 import io.chatrelay.broker.PresenceEntry;
+import io.chatrelay.broker.PresenceStore;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -12,107 +14,146 @@ import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
-/** Presence entries {@code topic -> member|node -> expiry}, guarded by one lock. */
+/**
+ * The presence table of an {@link InMemoryBroker}, shared by its {@link InMemoryPresenceStore}s
+ * (one per node): per topic, {@code member|node -> expiry} and {@code member -> entries}, the
+ * same model as the Redis store. Guarded by one lock.
+ */
 final class InMemoryPresence {
-    private final Map<String, Map<String, Long>> topics = new HashMap<>();
+    private final Map<String, Topic> topics = new HashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final LongSupplier clock;
+    private long sweepLockUntil = Long.MIN_VALUE;
 
     InMemoryPresence(LongSupplier clock) {
         this.clock = clock;
     }
 
-    boolean add(String topic, String member, String node, long ttlMillis) {
-        lock.lock();
-        try {
-            long now = clock.getAsLong();
-            boolean wasPresent = alive(topic, member, now);
-            topics.computeIfAbsent(topic, t -> new HashMap<>()).put(member + "|" + node, now + ttlMillis);
-            return !wasPresent;
-        } finally {
-            lock.unlock();
-        }
-    }
+    private static final class Topic {
+        private final Map<String, Long> entries = new HashMap<>();
+        private final Map<String, Integer> counts = new HashMap<>();
+        private final Map<String, String> names = new HashMap<>();
 
-    boolean remove(String topic, String member, String node) {
-        lock.lock();
-        try {
-            Map<String, Long> entries = topics.get(topic);
-            if (entries != null) {
-                entries.remove(member + "|" + node);
+        /** Adds or renews an entry; returns whether the member was present on no node before. */
+        boolean put(String member, String node, String name, long expiry) {
+            names.put(member, name);
+            if (entries.put(member + "|" + node, expiry) != null) {
+                return false;
             }
-            return !alive(topic, member, clock.getAsLong());
-        } finally {
-            lock.unlock();
+            return counts.merge(member, 1, Integer::sum) == 1;
         }
+
+        /** Removes an entry; returns whether the member is now present on no node. */
+        boolean drop(String key) {
+            if (entries.remove(key) == null) {
+                return false;
+            }
+            String member = key.substring(0, key.lastIndexOf('|'));
+            boolean gone = counts.computeIfPresent(member, (m, n) -> n > 1 ? n - 1 : null) == null;
+            if (gone) {
+                lastNames.put(member, names.remove(member));
+            }
+            return gone;
+        }
+
+        /** The names of members removed by {@link #drop}, for the sweep's answer. */
+        private final Map<String, String> lastNames = new HashMap<>();
     }
 
-    void refresh(List<PresenceEntry> entries, String node, long ttlMillis) {
-        lock.lock();
-        try {
+    PresenceStore.Change add(String topic, String member, String name, String node, long ttlMillis) {
+        return locked(() -> {
+            Topic t = topics.computeIfAbsent(topic, k -> new Topic());
+            boolean first = t.put(member, node, name, clock.getAsLong() + ttlMillis);
+            return new PresenceStore.Change(first, t.counts.size());
+        });
+    }
+
+    PresenceStore.Change remove(String topic, String member, String node) {
+        return locked(() -> {
+            Topic t = topics.get(topic);
+            boolean gone = t != null && t.drop(member + "|" + node);
+            long left = t == null ? 0 : t.counts.size();
+            if (t != null) {
+                t.lastNames.remove(member);
+            }
+            if (t != null && t.entries.isEmpty()) {
+                topics.remove(topic);
+            }
+            return new PresenceStore.Change(gone, left);
+        });
+    }
+
+    void release(String topic, String member, String node, long graceMillis) {
+        locked(() -> {
+            Topic t = topics.get(topic);
+            if (t != null) {
+                t.entries.computeIfPresent(member + "|" + node, (k, expiry) -> clock.getAsLong() + graceMillis);
+            }
+            return null;
+        });
+    }
+
+    List<PresenceEntry> refresh(Collection<PresenceEntry> entries, String node, long ttlMillis) {
+        return locked(() -> {
             long expiry = clock.getAsLong() + ttlMillis;
+            List<PresenceEntry> back = new ArrayList<>();
             for (PresenceEntry e : entries) {
-                topics.computeIfAbsent(e.topic(), t -> new HashMap<>()).put(e.member() + "|" + node, expiry);
+                Topic t = topics.computeIfAbsent(e.topic(), k -> new Topic());
+                boolean known = t.entries.containsKey(e.member() + "|" + node);
+                if (t.put(e.member(), node, known ? t.names.getOrDefault(e.member(), e.name()) : e.name(), expiry)) {
+                    back.add(e);
+                }
             }
-        } finally {
-            lock.unlock();
-        }
+            return back;
+        });
     }
 
-    List<String> members(String topic) {
-        lock.lock();
-        try {
+    List<PresenceEntry> members(String topic) {
+        return locked(() -> {
+            Topic t = topics.get(topic);
+            List<PresenceEntry> members = new ArrayList<>();
+            if (t != null) {
+                new TreeSet<>(t.counts.keySet()).forEach(m -> members.add(new PresenceEntry(topic, m, t.names.getOrDefault(m, m))));
+            }
+            return members;
+        });
+    }
+
+    PresenceStore.Sweep sweep(long lockMillis) {
+        return locked(() -> {
             long now = clock.getAsLong();
-            Set<String> members = new TreeSet<>();
-            topics.getOrDefault(topic, Map.of()).forEach((key, expiry) -> {
-                if (expiry > now) {
-                    members.add(memberOf(key));
+            if (now < sweepLockUntil) {
+                return new PresenceStore.Sweep(List.of(), Set.of());
+            }
+            sweepLockUntil = now + lockMillis;
+            List<PresenceEntry> gone = new ArrayList<>();
+            Set<String> emptied = new HashSet<>();
+            topics.forEach((name, t) -> {
+                List<String> expired = t.entries.entrySet().stream().filter(e -> e.getValue() <= now).map(Map.Entry::getKey).toList();
+                boolean removed = false;
+                for (String key : expired) {
+                    if (t.drop(key)) {
+                        removed = true;
+                        String member = key.substring(0, key.lastIndexOf('|'));
+                        String shown = t.lastNames.remove(member);
+                        gone.add(new PresenceEntry(name, member, shown == null ? member : shown));
+                    }
+                }
+                if (removed && t.counts.isEmpty()) {
+                    emptied.add(name);
                 }
             });
-            return new ArrayList<>(members);
-        } finally {
-            lock.unlock();
-        }
+            topics.values().removeIf(t -> t.entries.isEmpty());
+            return new PresenceStore.Sweep(gone, emptied);
+        });
     }
 
-    List<PresenceEntry> sweep() {
+    private <T> T locked(java.util.function.Supplier<T> action) {
         lock.lock();
         try {
-            long now = clock.getAsLong();
-            List<PresenceEntry> gone = new ArrayList<>();
-            for (Map.Entry<String, Map<String, Long>> topic : topics.entrySet()) {
-                Set<String> expired = new LinkedHashSet<>();
-                topic.getValue().entrySet().removeIf(e -> {
-                    boolean dead = e.getValue() <= now;
-                    if (dead) {
-                        expired.add(memberOf(e.getKey()));
-                    }
-                    return dead;
-                });
-                for (String member : expired) {
-                    if (!alive(topic.getKey(), member, now)) {
-                        gone.add(new PresenceEntry(topic.getKey(), member));
-                    }
-                }
-            }
-            topics.values().removeIf(Map::isEmpty);
-            return gone;
+            return action.get();
         } finally {
             lock.unlock();
         }
-    }
-
-    private boolean alive(String topic, String member, long now) {
-        String prefix = member + "|";
-        for (Map.Entry<String, Long> e : topics.getOrDefault(topic, Map.of()).entrySet()) {
-            if (e.getKey().startsWith(prefix) && e.getValue() > now) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String memberOf(String key) {
-        return key.substring(0, key.lastIndexOf('|'));
     }
 }

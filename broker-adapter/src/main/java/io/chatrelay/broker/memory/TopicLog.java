@@ -21,6 +21,8 @@ final class TopicLog {
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
     private final ReentrantLock lock = new ReentrantLock();
     private StreamId last = new StreamId(0, 0);
+    /** The newest id trimmed away so far, or {@code null}. */
+    private StreamId lastTrimmed;
 
     TopicLog(String topic, int maxLen, LongSupplier clock) {
         this.topic = topic;
@@ -28,17 +30,20 @@ final class TopicLog {
         this.clock = clock;
     }
 
-    /** Assigns an id, stores the frame and hands it to {@code publisher} while still ordered. */
-    String append(FrameTemplate template, Consumer<StoredFrame> publisher) {
+    /**
+     * Assigns an id, stores the frame and hands it to {@code publisher} while still ordered; then
+     * trims the oldest frames as {@code retention} says.
+     */
+    String append(FrameTemplate template, Consumer<StoredFrame> publisher, io.chatrelay.broker.AppendOptions retention) {
         lock.lock();
         try {
             long now = clock.getAsLong();
             last = now > last.millis() ? new StreamId(now, 0) : new StreamId(last.millis(), last.sequence() + 1);
             String id = last.toString();
-            StoredFrame frame = new StoredFrame(topic, id, template.render(id));
+            StoredFrame frame = template.stored(topic, id);
             entries.addLast(new Entry(last, frame));
-            while (entries.size() > maxLen) {
-                entries.removeFirst();
+            while (retention.trims(entries.size(), maxLen, entries.getFirst().id().millis(), now)) {
+                lastTrimmed = entries.removeFirst().id();
             }
             publisher.accept(frame);
             return id;
@@ -47,11 +52,52 @@ final class TopicLog {
         }
     }
 
-    HistoryPage after(String afterId, int limit) {
-        StreamId after = StreamId.parse(afterId);
+    /** Runs an action under this log's lock (reentrant: it may append). */
+    <T> T locked(java.util.function.Supplier<T> action) {
         lock.lock();
         try {
-            boolean covered = entries.isEmpty() || entries.peekFirst().id().compareTo(after) <= 0;
+            return action.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    StoredFrame find(StreamId id) {
+        lock.lock();
+        try {
+            for (Entry e : entries) {
+                int c = e.id().compareTo(id);
+                if (c == 0) {
+                    return e.frame();
+                }
+                if (c > 0) {
+                    return null;
+                }
+            }
+            return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int countAfter(StreamId after, int cap) {
+        lock.lock();
+        try {
+            int n = 0;
+            Iterator<Entry> newestFirst = entries.descendingIterator();
+            while (newestFirst.hasNext() && n < cap && newestFirst.next().id().compareTo(after) > 0) {
+                n++;
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    HistoryPage after(StreamId after, int limit) {
+        lock.lock();
+        try {
+            boolean covered = lastTrimmed == null || lastTrimmed.compareTo(after) <= 0;
             List<StoredFrame> page = new ArrayList<>();
             boolean more = false;
             for (Entry e : entries) {
@@ -69,8 +115,7 @@ final class TopicLog {
         }
     }
 
-    HistoryPage before(String beforeId, int limit) {
-        StreamId before = beforeId == null ? null : StreamId.parse(beforeId);
+    HistoryPage before(StreamId before, int limit) {
         lock.lock();
         try {
             ArrayDeque<StoredFrame> page = new ArrayDeque<>();

@@ -13,13 +13,34 @@ import java.util.Objects;
  * @param historyMaxLen  approximate number of frames kept per topic ({@code XADD MAXLEN ~})
  * @param commandTimeout how long one command may take before it fails
  * @param cluster        whether {@code uri} names Redis Cluster seed nodes
+ * @param durability     when an append counts as stored: on its master ({@link Durability#ASYNC}) or
+ *                       also on a replica ({@link Durability#REPLICA})
+ * @param waitTimeout    in {@link Durability#REPLICA} mode, how long an append waits for a replica
+ *                       before its outcome is reported unknown (shorter than {@code commandTimeout})
  */
-public record RedisSettings(String uri, String prefix, int historyMaxLen, Duration commandTimeout, boolean cluster) {
+public record RedisSettings(String uri, String prefix, int historyMaxLen, Duration commandTimeout, boolean cluster,
+                            Durability durability, Duration waitTimeout) {
+    /** When an append is acknowledged. */
+    public enum Durability {
+        /**
+         * Once the master ran it. Redis replicates asynchronously: an acknowledged append that had
+         * not reached a replica when its master died is gone after a failover.
+         */
+        ASYNC,
+        /**
+         * Once the master ran it and at least one replica confirmed it ({@code WAIT 1}); no
+         * confirmation in time: the outcome is unknown (the master has it, a failover may lose it).
+         */
+        REPLICA
+    }
+
     /** Validates the settings. */
     public RedisSettings {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(prefix, "prefix");
         Objects.requireNonNull(commandTimeout, "commandTimeout");
+        Objects.requireNonNull(durability, "durability");
+        Objects.requireNonNull(waitTimeout, "waitTimeout");
         for (String part : uris(uri)) {
             if (!part.startsWith("redis://") && !part.startsWith("rediss://")) {
                 throw new IllegalArgumentException("redis uri must start with redis:// or rediss://");
@@ -37,16 +58,23 @@ public record RedisSettings(String uri, String prefix, int historyMaxLen, Durati
         if (commandTimeout.isNegative() || commandTimeout.isZero()) {
             throw new IllegalArgumentException("commandTimeout must be positive");
         }
+        if (waitTimeout.isNegative() || waitTimeout.isZero()
+                || durability == Durability.REPLICA && waitTimeout.compareTo(commandTimeout) >= 0) {
+            throw new IllegalArgumentException("waitTimeout must be positive, and in REPLICA mode shorter than commandTimeout");
+        }
     }
 
     /**
-     * Settings with defaults: prefix {@code chat}, 1000 frames of history, 5 s timeout.
+     * Settings in {@link Durability#ASYNC} mode.
      *
-     * @param uri Redis URI
-     * @return settings
+     * @param uri            Redis URI, or the seeds of a cluster
+     * @param prefix         prefix of every key and channel
+     * @param historyMaxLen  approximate number of frames kept per topic
+     * @param commandTimeout how long one command may take
+     * @param cluster        whether {@code uri} names Redis Cluster seed nodes
      */
-    public static RedisSettings of(String uri) {
-        return new RedisSettings(uri, "chat", 1000, Duration.ofSeconds(5), false);
+    public RedisSettings(String uri, String prefix, int historyMaxLen, Duration commandTimeout, boolean cluster) {
+        this(uri, prefix, historyMaxLen, commandTimeout, cluster, Durability.ASYNC, commandTimeout);
     }
 
     /**

@@ -9,17 +9,19 @@ import io.chatrelay.broker.StreamId;
 import java.lang.System.Logger.Level;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Moves deliveries off Lettuce's event loop onto one dispatcher thread and closes the gaps that
- * Pub/Sub leaves across reconnects: when the subscription connection drops, every topic turns
- * stale and its live frames are ignored; after the reconnect, the topic is read from its stream
- * after the last id delivered, and then live delivery resumes with ids compared, so each stored
- * frame reaches the listener once and in order.
+ * Pub/Sub leaves across reconnects and failovers: when a connection to a node drops, the topics
+ * served there turn stale and their live frames are ignored; once that node (or the replica that
+ * took over its slots) is reachable again, each stale topic is subscribed again and read from its
+ * stream after the last id delivered, and then live delivery resumes with ids compared, so each
+ * stored frame reaches the listener once and in order. Topics on other shards are never held
+ * up: staleness, and the catch-up, are per topic, and a topic whose shard is still down is
+ * retried later ({@link #retry}) without blocking the others.
  *
  * <p>All topic state is touched only on the dispatcher thread.
  */
@@ -29,8 +31,11 @@ final class TopicDispatcher implements AutoCloseable {
 
     /** Blocking access to Redis needed to catch up. */
     interface CatchUpSource {
-        /** Re-issues SUBSCRIBE for the topics and waits for it. */
-        void resubscribe(Iterable<String> topics) throws Exception;
+        /** Whether the topic's shard is reachable now, so that a catch-up is worth trying. */
+        boolean reachable(String topic);
+
+        /** Re-issues the subscription of a topic and waits for it. */
+        void resubscribe(String topic) throws Exception;
 
         /** Reads a page of a topic's stream after an id. */
         HistoryPage readAfter(String topic, String afterId, int limit) throws Exception;
@@ -39,6 +44,7 @@ final class TopicDispatcher implements AutoCloseable {
     private final ExecutorService executor =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("redis-broker-dispatch").factory());
     private final Map<String, TopicState> topics = new HashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean catchUpQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private final CatchUpSource source;
     private final BrokerListener listener;
 
@@ -62,7 +68,7 @@ final class TopicDispatcher implements AutoCloseable {
         run(() -> topics.remove(topic));
     }
 
-    /** A channel message: {@code id\nframe}, or {@code \nframe} for an ephemeral frame. */
+    /** A channel message, an {@link Envelope}. */
     void onPayload(String topic, String payload) {
         run(() -> handle(topic, payload));
     }
@@ -71,56 +77,85 @@ final class TopicDispatcher implements AutoCloseable {
         run(() -> listener.onStateChange(state));
     }
 
-    void subscriptionLost() {
-        run(() -> topics.values().forEach(t -> t.stale = true));
+    /**
+     * A connection dropped: the topics it served may have missed frames.
+     *
+     * @param affected which topics (those served by the node the connection went to)
+     */
+    void subscriptionLost(Predicate<String> affected) {
+        run(() -> topics.forEach((topic, state) -> {
+            if (affected.test(topic)) {
+                state.stale = true;
+            }
+        }));
     }
 
+    /** A connection came back: catch up the stale topics now. */
     void subscriptionRestored() {
-        run(this::catchUp);
+        retry();
+    }
+
+    /** Catches up the stale topics whose shard is reachable (called periodically too); at most one queued at a time. */
+    void retry() {
+        if (catchUpQueued.compareAndSet(false, true)) {
+            run(() -> {
+                catchUpQueued.set(false);
+                catchUp();
+            });
+        }
     }
 
     private void handle(String topic, String payload) {
-        int newline = payload.indexOf('\n');
-        if (newline < 0) {
+        StoredFrame frame = Envelope.decode(topic, payload);
+        if (frame == null) {
             LOG.log(Level.WARNING, "event=malformed_payload topic={0}", topic);
             return;
         }
-        String frame = payload.substring(newline + 1);
-        if (newline == 0) {
-            listener.onFrame(new StoredFrame(topic, null, frame));
+        if (frame.ephemeral()) {
+            listener.onFrame(frame);
             return;
         }
         TopicState state = topics.get(topic);
         if (state == null || state.stale) {
             return;
         }
-        deliver(topic, state, StreamId.parse(payload.substring(0, newline)), frame);
+        deliver(state, StreamId.parse(frame.id()), frame);
     }
 
-    private void deliver(String topic, TopicState state, StreamId id, String frame) {
+    private void deliver(TopicState state, StreamId id, StoredFrame frame) {
         if (state.lastId != null && id.compareTo(state.lastId) <= 0) {
             return;
         }
         state.lastId = id;
-        listener.onFrame(new StoredFrame(topic, id.toString(), frame));
+        listener.onFrame(frame);
     }
 
     private void catchUp() {
-        if (topics.values().stream().noneMatch(t -> t.stale)) {
-            return;
-        }
-        try {
-            source.resubscribe(topics.keySet());
-            int recovered = 0;
-            for (Map.Entry<String, TopicState> e : topics.entrySet()) {
-                if (e.getValue().stale) {
-                    recovered += catchUp(e.getKey(), e.getValue());
-                }
+        int caught = 0;
+        int recovered = 0;
+        int waiting = 0;
+        Exception failure = null;
+        for (Map.Entry<String, TopicState> e : topics.entrySet()) {
+            TopicState state = e.getValue();
+            if (!state.stale) {
+                continue;
             }
-            LOG.log(Level.INFO, "event=caught_up topics={0} frames={1}", String.valueOf(topics.size()), String.valueOf(recovered));
-        } catch (Exception e) {
-            LOG.log(Level.WARNING, "event=catch_up_failed retry_ms=1000 error={0}", e.toString());
-            CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS, executor).execute(this::catchUp);
+            if (!source.reachable(e.getKey())) {
+                waiting++;
+                continue;
+            }
+            try {
+                source.resubscribe(e.getKey());
+                recovered += catchUp(e.getKey(), state);
+                caught++;
+            } catch (Exception error) {
+                waiting++;
+                failure = error;
+            }
+        }
+        if (caught > 0 || failure != null) {
+            LOG.log(failure == null ? Level.INFO : Level.WARNING, "event=caught_up topics={0} frames={1} still_stale={2} error={3}",
+                    String.valueOf(caught), String.valueOf(recovered), String.valueOf(waiting), String.valueOf(failure));
         }
     }
 
@@ -131,7 +166,7 @@ final class TopicDispatcher implements AutoCloseable {
             do {
                 page = source.readAfter(topic, state.lastId.toString(), CATCH_UP_PAGE);
                 for (StoredFrame f : page.frames()) {
-                    deliver(topic, state, StreamId.parse(f.id()), f.frame());
+                    deliver(state, StreamId.parse(f.id()), f);
                     count++;
                 }
             } while (page.more());
@@ -139,7 +174,6 @@ final class TopicDispatcher implements AutoCloseable {
         state.stale = false;
         return count;
     }
-
     /** Queues work on the dispatcher thread; after {@link #close} there is nothing left to do. */
     private void run(Runnable task) {
         try {

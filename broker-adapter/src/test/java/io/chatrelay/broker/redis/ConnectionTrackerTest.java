@@ -48,6 +48,8 @@ class ConnectionTrackerTest {
     void isUpOnlyWhenTheLastConnectionThatWentDownIsBack() {
         RedisChannelHandler<String, String> commands = connection();
         RedisChannelHandler<String, String> pubsub = connection();
+        tracker.onRedisConnected(commands, REDIS);
+        tracker.onRedisConnected(pubsub, REDIS);
         tracker.start();
         tracker.onRedisDisconnected(commands);
         tracker.onRedisDisconnected(pubsub);
@@ -55,11 +57,26 @@ class ConnectionTrackerTest {
         tracker.onRedisConnected(pubsub, REDIS);
 
         assertThat(changes).containsExactly(
-                new ConnectionTracker.Change(true, false, false),
-                new ConnectionTracker.Change(false, true, false),
-                new ConnectionTracker.Change(false, true, false),
-                new ConnectionTracker.Change(false, false, true),
-                new ConnectionTracker.Change(true, false, true));
+                new ConnectionTracker.Change(true, null, false),
+                new ConnectionTracker.Change(false, REDIS, false),
+                new ConnectionTracker.Change(false, REDIS, false),
+                new ConnectionTracker.Change(false, null, true),
+                new ConnectionTracker.Change(true, null, true));
+    }
+
+    @Test
+    void aLossNamesTheAddressTheConnectionWentToOrUnknown() {
+        InetSocketAddress other = InetSocketAddress.createUnresolved("redis-2", 6379);
+        RedisChannelHandler<String, String> first = connection();
+        RedisChannelHandler<String, String> second = connection();
+        RedisChannelHandler<String, String> neverSeen = connection();
+        tracker.onRedisConnected(first, REDIS);
+        tracker.onRedisConnected(second, other);
+        tracker.start();
+        tracker.onRedisDisconnected(second);
+        tracker.onRedisDisconnected(neverSeen);
+
+        assertThat(changes).extracting(ConnectionTracker.Change::lost).containsExactly(null, other, ConnectionTracker.UNKNOWN);
     }
 
     @Test
@@ -70,7 +87,7 @@ class ConnectionTrackerTest {
         replaced.close();
         tracker.recheck();
 
-        assertThat(changes).last().isEqualTo(new ConnectionTracker.Change(true, false, true));
+        assertThat(changes).last().isEqualTo(new ConnectionTracker.Change(true, null, true));
     }
 
     @Test
@@ -81,7 +98,7 @@ class ConnectionTrackerTest {
         tracker.close();
         tracker.onRedisDisconnected(connection);
 
-        assertThat(changes).containsExactly(new ConnectionTracker.Change(true, false, false));
+        assertThat(changes).containsExactly(new ConnectionTracker.Change(true, null, false));
     }
 
     @Test

@@ -1,186 +1,260 @@
 package io.chatrelay.broker.redis;
 
+import io.chatrelay.broker.Broker;
+import io.chatrelay.broker.BrokerContract;
 import io.chatrelay.broker.BrokerException;
-import io.chatrelay.broker.BrokerListener;
 import io.chatrelay.broker.BrokerState;
-import io.chatrelay.broker.FrameTemplate;
-import io.chatrelay.broker.HistoryPage;
 import io.chatrelay.broker.PresenceEntry;
-import io.chatrelay.broker.StoredFrame;
+import io.chatrelay.broker.HistoryPage;
+import io.chatrelay.broker.PresenceStore;
+import io.chatrelay.broker.StorageFullException;
+import io.chatrelay.broker.EventLog;
+import io.chatrelay.broker.Moderation;
+import io.chatrelay.broker.ReadState;
+import io.chatrelay.broker.UserDirectory;
 import io.chatrelay.broker.StreamId;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
-/** {@link RedisBroker} against a real Redis 8 (Testcontainers). */
+/**
+ * {@link RedisBroker} on a real Redis 8 (Testcontainers) against the {@link BrokerContract}, each
+ * node with its own broker (its own connections) on a key prefix unique to the test; subscriptions
+ * are cut with {@code CLIENT KILL TYPE pubsub}. Plus what only Redis has: failing fast while it is
+ * unreachable, ids that are the stream's entry ids, scripts reloaded after {@code SCRIPT FLUSH}.
+ */
 @Testcontainers
-class RedisBrokerIT {
+class RedisBrokerIT extends BrokerContract {
     @Container
     static final GenericContainer<?> REDIS = new GenericContainer<>("redis:8.0").withExposedPorts(6379);
 
-    private final List<RedisBroker> brokers = new ArrayList<>();
-    private String prefix;
+    private final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
 
-    @BeforeEach
-    void prefix() {
-        prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    @AfterEach
-    void close() {
-        brokers.forEach(RedisBroker::close);
-    }
-
-    private String uri() {
+    private static String uri() {
         return "redis://" + REDIS.getHost() + ":" + REDIS.getMappedPort(6379);
     }
 
-    private RedisBroker started(Recorder recorder, int maxLen) {
-        RedisBroker broker = new RedisBroker(new RedisSettings(uri(), prefix, maxLen, Duration.ofSeconds(5), false));
-        brokers.add(broker);
-        broker.start(recorder);
-        await().atMost(Duration.ofSeconds(10)).until(() -> broker.state() == BrokerState.UP);
-        return broker;
+    @Override
+    protected Broker newBroker(int historyMaxLen) {
+        return new RedisBroker(new RedisSettings(uri(), prefix, historyMaxLen, Duration.ofSeconds(5), false));
     }
 
-    private static <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
-        return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    @Override
+    protected ReadState readState(Broker broker) {
+        return ((RedisBroker) broker).readState(Duration.ofMinutes(5));
+    }
+
+    @Override
+    protected Moderation moderation(Broker broker) {
+        return ((RedisBroker) broker).moderation();
+    }
+
+    @Override
+    protected EventLog eventLog(Broker broker, int maxLen) {
+        return ((RedisBroker) broker).eventLog(maxLen);
+    }
+
+    @Override
+    protected UserDirectory directory(Broker broker, Duration retention) {
+        return ((RedisBroker) broker).userDirectory(retention);
+    }
+
+    @Override
+    protected PresenceStore presenceStore(Broker broker, String node, Duration ttl, Duration sweep) {
+        return ((RedisBroker) broker).presenceStore(new RedisPresenceStore.Settings(node, ttl, sweep));
+    }
+
+    @Override
+    protected boolean brokersShareTheStore() {
+        return true;
+    }
+
+    @Override
+    protected boolean interruptSubscriptions() throws Exception {
+        redisCli("CLIENT", "KILL", "TYPE", "pubsub");
+        return true;
+    }
+
+    private static String redisCli(String... command) throws Exception {
+        String[] line = new String[command.length + 1];
+        line[0] = "redis-cli";
+        System.arraycopy(command, 0, line, 1, command.length);
+        ExecResult result = REDIS.execInContainer(line);
+        assertThat(result.getExitCode()).as(result.getStderr()).isZero();
+        return result.getStdout().strip();
     }
 
     @Test
-    void deliversAppendsToSubscribersOnOtherConnectionsInOrder() throws Exception {
-        Recorder a = new Recorder();
-        Recorder b = new Recorder();
-        RedisBroker publisher = started(a, 1000);
-        RedisBroker subscriber = started(b, 1000);
-        get(subscriber.subscribe("room:r"));
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
-            ids.add(get(publisher.append("room:r", new FrameTemplate("{\"id\":\"", "\",\"n\":" + i + "}"))));
+    void failsFastWhileRedisIsUnreachable() {
+        Broker broker = new RedisBroker(new RedisSettings("redis://127.0.0.1:1", prefix, 10, Duration.ofSeconds(1), false));
+        try {
+            broker.start(new Recorder());
+            long started = System.nanoTime();
+
+            Throwable failure = failureOf(() -> broker.append("room:x", frame("x")));
+
+            assertThat(failure).isInstanceOf(BrokerException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(500));
+            assertThat(broker.state()).isNotEqualTo(BrokerState.UP);
+        } finally {
+            broker.close();
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> b.frames.size() == 50);
-        assertThat(b.frames).extracting(StoredFrame::id).containsExactlyElementsOf(ids);
-        assertThat(b.frames.get(7).frame()).isEqualTo("{\"id\":\"" + ids.get(7) + "\",\"n\":7}");
-        assertThat(a.frames).isEmpty();
-        assertThat(b.threads).allMatch(name -> name.equals("redis-broker-dispatch"));
     }
 
     @Test
-    void readsHistoryAfterAndBeforeAnIdAndTellsWhenTrimmed() throws Exception {
-        RedisBroker broker = started(new Recorder(), 10);
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 300; i++) {
-            ids.add(get(broker.append("room:h", new FrameTemplate("[\"", "\"," + i + "]"))));
-        }
-        HistoryPage latest = get(broker.readBefore("room:h", null, 5));
-        assertThat(latest.frames()).extracting(StoredFrame::id).containsExactlyElementsOf(ids.subList(295, 300));
-        assertThat(latest.more()).isTrue();
-        HistoryPage older = get(broker.readBefore("room:h", ids.get(295), 3));
-        assertThat(older.frames()).extracting(StoredFrame::id).containsExactlyElementsOf(ids.subList(292, 295));
-        HistoryPage recent = get(broker.readAfter("room:h", ids.get(297), 10));
-        assertThat(recent.covered()).isTrue();
-        assertThat(recent.frames()).extracting(StoredFrame::id).containsExactlyElementsOf(ids.subList(298, 300));
-        HistoryPage trimmed = get(broker.readAfter("room:h", ids.get(0), 10));
-        assertThat(trimmed.covered()).isFalse();
-    }
-
-    @Test
-    void recoversFramesPublishedWhileTheSubscriptionWasCut() throws Exception {
-        Recorder sub = new Recorder();
-        RedisBroker publisher = started(new Recorder(), 1000);
-        RedisBroker subscriber = started(sub, 1000);
-        get(subscriber.subscribe("room:gap"));
-        List<String> ids = new ArrayList<>();
-        ids.add(get(publisher.append("room:gap", new FrameTemplate("", ""))));
-        await().atMost(Duration.ofSeconds(10)).until(() -> sub.frames.size() == 1);
-
-        try (RedisClient admin = RedisClient.create(uri()); StatefulRedisConnection<String, String> c = admin.connect()) {
-            c.sync().clientKill(io.lettuce.core.KillArgs.Builder.typePubsub());
-            for (int i = 0; i < 20; i++) {
-                ids.add(get(publisher.append("room:gap", new FrameTemplate("", ""))));
+    void refusesAppendsAsStorageFullWhenRedisIsAtItsMaxmemoryAndStoresNothing() throws Exception {
+        Recorder listener = new Recorder();
+        Broker broker = started(100, listener);
+        get(broker.subscribe("room:full"));
+        String used = redisCli("INFO", "memory").lines().filter(l -> l.startsWith("used_memory:")).findFirst().orElseThrow();
+        long now = Long.parseLong(used.substring("used_memory:".length()).strip());
+        redisCli("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        redisCli("CONFIG", "SET", "maxmemory", Long.toString(now + 64 * 1024));
+        try {
+            Throwable failure = null;
+            for (int i = 0; i < 200 && failure == null; i++) {
+                try {
+                    get(broker.append("room:full", frame("x".repeat(4096))));
+                } catch (io.chatrelay.broker.BrokerException e) {
+                    failure = e;
+                }
             }
-        }
-        for (int i = 0; i < 5; i++) {
-            ids.add(get(publisher.append("room:gap", new FrameTemplate("", ""))));
-        }
-        await().atMost(Duration.ofSeconds(20)).until(() -> sub.frames.size() >= ids.size());
-        assertThat(sub.frames).extracting(StoredFrame::id).containsExactlyElementsOf(ids);
-        assertThat(sub.states).contains(BrokerState.DOWN, BrokerState.UP);
-    }
-
-    @Test
-    void presenceCountsAUserOnceAcrossNodesAndSweepsExpiredEntries() throws Exception {
-        RedisBroker broker = started(new Recorder(), 1000);
-        assertThat(get(broker.addPresence("room:p", "alice", "gw1", 60_000))).isTrue();
-        assertThat(get(broker.addPresence("room:p", "alice", "gw2", 300))).isFalse();
-        assertThat(get(broker.addPresence("room:p", "bob", "gw2", 300))).isTrue();
-        assertThat(get(broker.presence("room:p"))).containsExactly("alice", "bob");
-        assertThat(get(broker.removePresence("room:p", "alice", "gw1"))).isFalse();
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
-                .until(() -> get(broker.presence("room:p")).isEmpty());
-        List<PresenceEntry> gone = get(broker.sweepPresence(1000));
-        assertThat(gone).containsExactlyInAnyOrder(new PresenceEntry("room:p", "alice"), new PresenceEntry("room:p", "bob"));
-        assertThat(get(broker.sweepPresence(1000))).as("the lock lets one sweep per period").isEmpty();
-    }
-
-    @Test
-    void refreshKeepsEntriesAlive() throws Exception {
-        RedisBroker broker = started(new Recorder(), 1000);
-        get(broker.addPresence("room:k", "carol", "gw1", 500));
-        for (int i = 0; i < 6; i++) {
-            get(broker.refreshPresence(List.of(new PresenceEntry("room:k", "carol")), "gw1", 500));
-            assertThat(get(broker.presence("room:k"))).containsExactly("carol");
-            await().pollDelay(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1)).until(() -> true);
+            assertThat(failure).isInstanceOf(StorageFullException.class);
+            // a refused append may free what it had buffered; keep Redis surely full for the rest
+            redisCli("CONFIG", "SET", "maxmemory", "1");
+            HistoryPage stored = get(broker.readBefore("room:full", null, 1000));
+            int delivered = listener.frames("room:full").size();
+            assertThatThrownBy(() -> get(broker.append("room:full", frame("refused"))))
+                    .isInstanceOf(StorageFullException.class);
+            assertThat(get(broker.readBefore("room:full", null, 1000)).frames()).hasSameSizeAs(stored.frames());
+            Thread.sleep(200);
+            assertThat(listener.frames("room:full")).as("nothing published for a refused append").hasSize(delivered);
+        } finally {
+            redisCli("CONFIG", "SET", "maxmemory", "0");
         }
     }
 
     @Test
-    void failsFastWhenRedisIsUnreachable() {
-        RedisBroker broker = new RedisBroker(new RedisSettings("redis://127.0.0.1:1", prefix, 10, Duration.ofSeconds(1), false));
-        brokers.add(broker);
-        broker.start(new Recorder());
-        assertThat(broker.state()).isNotEqualTo(BrokerState.UP);
-        assertThatThrownBy(() -> get(broker.append("room:x", new FrameTemplate("", ""))))
-                .hasCauseInstanceOf(BrokerException.class);
-    }
+    void assignsTheStreamsEntryIds() throws Exception {
+        Broker broker = started(100, new Recorder());
 
-    @Test
-    void idsAreStreamIds() throws Exception {
-        RedisBroker broker = started(new Recorder(), 1000);
-        String id = get(broker.append("room:i", new FrameTemplate("", "")));
+        String id = get(broker.append("room:i", frame("x")));
+
         assertThat(StreamId.isValid(id)).isTrue();
+        String newest = redisCli("XREVRANGE", new RedisKeys(prefix).stream("room:i"), "+", "-", "COUNT", "1");
+        assertThat(newest.lines().findFirst()).hasValue(id);
     }
 
-    static final class Recorder implements BrokerListener {
-        final List<StoredFrame> frames = new CopyOnWriteArrayList<>();
-        final List<String> threads = new CopyOnWriteArrayList<>();
-        final List<BrokerState> states = new CopyOnWriteArrayList<>();
+    @Test
+    void runsItsScriptsAgainAfterRedisForgotThem() throws Exception {
+        Recorder listener = new Recorder();
+        Broker broker = started(100, listener);
+        PresenceStore presence = presenceStore(broker, "gw-a", LONG_TTL, SWEEP);
+        get(broker.subscribe("room:noscript"));
+        String before = get(broker.append("room:noscript", frame("before")));
+        get(presence.add("room:noscript", "alice", "alice"));
 
-        @Override
-        public void onFrame(StoredFrame frame) {
-            frames.add(frame);
-            threads.add(Thread.currentThread().getName());
+        redisCli("SCRIPT", "FLUSH");
+
+        String after = get(broker.append("room:noscript", frame("after")));
+        assertThat(get(presence.add("room:noscript", "bob", "bob"))).isTrue();
+        assertThat(get(presence.remove("room:noscript", "alice"))).isTrue();
+        assertThat(get(presence.refresh(List.of(new PresenceEntry("room:noscript", "carol")))))
+                .containsExactly(new PresenceEntry("room:noscript", "carol"));
+        eventually().until(() -> listener.ids("room:noscript").size() == 2);
+        assertThat(listener.ids("room:noscript")).containsExactly(before, after);
+        assertThat(ids(get(presence.members("room:noscript")))).containsExactly("bob", "carol");
+    }
+
+    /**
+     * After Redis forgot its scripts, an append met by {@code NOSCRIPT} is sent again with the
+     * script's text; the appends issued behind it must still be stored after it (one sender's
+     * messages in the order sent). Issued paced, so that some reach Redis after the first retry
+     * cached the script again: before {@link ScriptCalls} held them, those were stored first.
+     */
+    @Test
+    void keepsAppendsInTheOrderIssuedWhileRedisReloadsItsScripts() throws Exception {
+        Broker broker = started(10_000, new Recorder());
+        long retried = ((RedisBroker) broker).scripts.retried();
+        for (int round = 0; round < 5; round++) {
+            String topic = "room:order" + round;
+            get(broker.append(topic, frame("warm")));
+            redisCli("SCRIPT", "FLUSH");
+            List<java.util.concurrent.CompletableFuture<String>> issued = new java.util.ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                issued.add(broker.append(topic, frame("m" + i)).toCompletableFuture());
+                long until = System.nanoTime() + 30_000;
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+            }
+            List<String> ids = new java.util.ArrayList<>();
+            for (java.util.concurrent.CompletableFuture<String> f : issued) {
+                ids.add(get(f));
+            }
+            assertThat(ids).as("ids in the order the appends were issued (round %d)", round)
+                    .isSortedAccordingTo(StreamId::compare).doesNotHaveDuplicates();
         }
+        assertThat(((RedisBroker) broker).scripts.retried()).as("appends sent again with the script's text")
+                .isGreaterThan(retried);
+    }
 
-        @Override
-        public void onStateChange(BrokerState state) {
-            states.add(state);
+    /**
+     * As above, with a second gateway appending meanwhile: its own retry caches the script again
+     * while this one's refused appends wait, so appends issued behind them run first. A refused
+     * append is then answered "nothing was sent" rather than stored out of order: what was acked
+     * is in the order issued and is exactly what the stream holds.
+     */
+    @Test
+    void refusesRatherThanReordersWhenAnotherGatewayCachesTheScriptsMeanwhile() throws Exception {
+        Broker broker = started(10_000, new Recorder());
+        Broker other = started(10_000, new Recorder());
+        for (int round = 0; round < 5; round++) {
+            String topic = "room:race" + round;
+            String warm = get(broker.append(topic, frame("warm")));
+            redisCli("SCRIPT", "FLUSH");
+            List<java.util.concurrent.CompletableFuture<String>> issued = new java.util.ArrayList<>();
+            List<java.util.concurrent.CompletableFuture<String>> others = new java.util.ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                issued.add(broker.append(topic, frame("m" + i)).toCompletableFuture());
+                if (i % 10 == 3) {
+                    others.add(other.append("room:elsewhere", frame("o" + i)).toCompletableFuture());
+                }
+                long until = System.nanoTime() + 30_000;
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+            }
+            List<String> acked = new java.util.ArrayList<>();
+            for (java.util.concurrent.CompletableFuture<String> f : issued) {
+                try {
+                    acked.add(get(f));
+                } catch (BrokerException e) {
+                    assertThat(e).hasMessageContaining("nothing was sent");
+                }
+            }
+            for (java.util.concurrent.CompletableFuture<String> f : others) {
+                // the other gateway's appends are held to the same rule (this one's retries cache the script for it)
+                try {
+                    assertThat(get(f)).isNotNull();
+                } catch (BrokerException e) {
+                    assertThat(e).hasMessageContaining("nothing was sent");
+                }
+            }
+            assertThat(acked).as("acked ids in the order issued (round %d)", round)
+                    .isSortedAccordingTo(StreamId::compare).doesNotHaveDuplicates();
+            List<String> stored = get(broker.readBefore(topic, null, 1000)).frames().stream()
+                    .map(io.chatrelay.broker.StoredFrame::id).filter(id -> !id.equals(warm)).toList();
+            assertThat(stored).as("the stream holds exactly the acked appends").containsExactlyInAnyOrderElementsOf(acked);
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.chatrelay.broker.redis;
 
+import io.chatrelay.broker.BrokerContract.Recorder;
 import io.chatrelay.broker.BrokerState;
+import io.chatrelay.broker.FrameMeta;
 import io.chatrelay.broker.FrameTemplate;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.GenericContainer;
@@ -28,9 +30,10 @@ class RedisPasswordIT {
     @Test
     void connectsWithThePasswordFromTheUri() throws Exception {
         try (RedisBroker broker = new RedisBroker(new RedisSettings(uri("s3cret-pw"), "pw", 100, Duration.ofSeconds(5), false))) {
-            broker.start(new RedisBrokerIT.Recorder());
+            broker.start(new Recorder());
             await().atMost(Duration.ofSeconds(10)).until(() -> broker.state() == BrokerState.UP);
-            String id = broker.append("room:pw", new FrameTemplate("", "")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            FrameTemplate frame = new FrameTemplate(new FrameMeta("message", "", 0), "", "");
+            String id = broker.append("room:pw", frame).toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertThat(id).matches("\\d+-\\d+");
         }
     }
@@ -38,7 +41,7 @@ class RedisPasswordIT {
     @Test
     void staysDownWithAWrongPassword() {
         try (RedisBroker broker = new RedisBroker(new RedisSettings(uri("wrong"), "pw", 100, Duration.ofSeconds(2), false))) {
-            broker.start(new RedisBrokerIT.Recorder());
+            broker.start(new Recorder());
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> broker.state() != BrokerState.UP);
         }
     }

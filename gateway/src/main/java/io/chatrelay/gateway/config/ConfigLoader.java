@@ -1,16 +1,23 @@
 package io.chatrelay.gateway.config;
 
+import io.chatrelay.chat.ChatSettings;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
-/** Reads {@link GatewayConfig} from {@code application.yaml} and the environment. */
+/**
+ * Reads {@link GatewayConfig} from {@code application.yaml} (where every default is written, and
+ * only there) and the environment ({@link EnvMapping}). A key missing from both is an error,
+ * not a silent default.
+ */
 public final class ConfigLoader {
     private ConfigLoader() {
     }
@@ -22,13 +29,21 @@ public final class ConfigLoader {
      * @return the validated configuration
      */
     public static GatewayConfig load(Map<String, String> env) {
-        Config config = Config.builder()
+        return from(defaults(env).get("chat"));
+    }
+
+    /**
+     * The configuration tree: the environment's overrides over {@code application.yaml}.
+     *
+     * @param env environment variables
+     * @return the root node
+     */
+    public static Config defaults(Map<String, String> env) {
+        return Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
                 .sources(ConfigSources.create(EnvMapping.overrides(env)), ConfigSources.classpath("application.yaml"))
-                .build()
-                .get("chat");
-        return from(config);
+                .build();
     }
 
     /**
@@ -38,23 +53,38 @@ public final class ConfigLoader {
      * @return the validated configuration
      */
     public static GatewayConfig from(Config c) {
+        ChatSettings chat = new ChatSettings(
+                nodeId(str(c, "node-id")),
+                str(c, "default-room"),
+                new ChatSettings.Limits(num(c, "limits.max-text"), num(c, "limits.max-rooms"), num(c, "limits.max-connections"),
+                        num(c, "limits.max-connections-per-user")),
+                new ChatSettings.History(num(c, "history.max-len"), num(c, "history.join-limit"), num(c, "history.page-bytes"),
+                        dur(c, "history.room-ttl"), dur(c, "history.direct-ttl"), dur(c, "history.min-age"),
+                        num(c, "history.max-len-hard")),
+                new ChatSettings.Presence(dur(c, "presence.ttl"), dur(c, "presence.refresh"), dur(c, "presence.sweep"),
+                        dur(c, "presence.linger")),
+                new ChatSettings.Messages(dur(c, "messages.dedup-window"), num(c, "messages.receipts-max-members")),
+                dur(c, "redis.timeout"));
         return new GatewayConfig(
-                num(c, "port", 8080),
-                nodeId(c.get("node-id").asString().orElse("")),
-                new GatewayConfig.Redis(str(c, "redis.uri", ""), str(c, "redis.prefix", "chat"),
-                        dur(c, "redis.timeout", "PT5S"), bool(str(c, "redis.cluster", "false"), "redis.cluster")),
-                str(c, "default-room", "lobby"),
-                new GatewayConfig.Limits(num(c, "limits.max-text", 4096), num(c, "limits.max-rooms", 32),
-                        num(c, "limits.max-frame", 65536), num(c, "limits.max-connections", 15000),
-                        num(c, "limits.rate-per-second", 20), num(c, "limits.rate-burst", 40),
-                        num(c, "limits.outbound-frames", 1024), num(c, "limits.outbound-bytes", 1 << 20)),
-                new GatewayConfig.History(num(c, "history.max-len", 1000), num(c, "history.join-limit", 50)),
-                new GatewayConfig.Presence(dur(c, "presence.ttl", "PT15S"), dur(c, "presence.refresh", "PT5S"),
-                        dur(c, "presence.sweep", "PT5S")),
-                new GatewayConfig.Heartbeat(dur(c, "heartbeat.interval", "PT30S"), dur(c, "heartbeat.timeout", "PT75S")),
-                new GatewayConfig.Auth(bool(str(c, "auth.guests", "true"), "auth.guests"), str(c, "auth.jwt-secret", "")),
-                list(str(c, "origins", "")),
-                dur(c, "drain.grace", "PT20S"));
+                num(c, "port"),
+                chat,
+                new GatewayConfig.Redis(str(c, "redis.uri"), str(c, "redis.prefix"), dur(c, "redis.timeout"), bool(c, "redis.cluster"),
+                        GatewayConfig.Redis.durability(str(c, "redis.durability")), dur(c, "redis.wait-timeout")),
+                new GatewayConfig.Transport(num(c, "limits.max-frame"), num(c, "limits.rate-per-second"), num(c, "limits.rate-burst"),
+                        num(c, "limits.outbound-frames"), num(c, "limits.outbound-bytes"),
+                        num(c, "limits.max-connections-per-address"), list(str(c, "trusted-proxies"))),
+                new GatewayConfig.Heartbeat(dur(c, "heartbeat.interval"), dur(c, "heartbeat.timeout")),
+                new GatewayConfig.Auth(bool(c, "auth.guests"), str(c, "auth.guest-secret"), str(c, "auth.jwt-secret"), str(c, "auth.jwks"),
+                        str(c, "auth.issuer"), str(c, "auth.audience"), str(c, "auth.namespaces")),
+                list(str(c, "origins")),
+                dur(c, "drain.grace"),
+                new WebhookSettings(str(c, "webhooks.url"), str(c, "webhooks.secret"), list(str(c, "webhooks.events")),
+                        num(c, "webhooks.max-attempts"), dur(c, "webhooks.backoff"), dur(c, "webhooks.max-backoff"),
+                        dur(c, "webhooks.timeout"), num(c, "webhooks.concurrency")),
+                new HookSettings(str(c, "hooks.url"), str(c, "hooks.secret"), dur(c, "hooks.timeout"),
+                        HookSettings.failOpen(str(c, "hooks.failure")), list(str(c, "hooks.publish"))),
+                new GatewayConfig.Admin(num(c, "admin.port"), list(str(c, "admin.api-keys"))),
+                new GatewayConfig.Rebalance(dbl(c, "rebalance.tolerance"), num(c, "rebalance.rate")));
     }
 
     private static String nodeId(String configured) {
@@ -68,12 +98,12 @@ public final class ConfigLoader {
         }
     }
 
-    private static String str(Config c, String key, String fallback) {
-        return c.get(key).asString().orElse(fallback).trim();
+    private static String str(Config c, String key) {
+        return c.get(key).asString().orElseThrow(() -> new IllegalArgumentException("missing configuration key chat." + key)).trim();
     }
 
-    private static int num(Config c, String key, int fallback) {
-        String text = str(c, key, Integer.toString(fallback));
+    private static int num(Config c, String key) {
+        String text = str(c, key);
         try {
             return Integer.parseInt(text);
         } catch (NumberFormatException e) {
@@ -81,18 +111,28 @@ public final class ConfigLoader {
         }
     }
 
-    private static boolean bool(String text, String key) {
+    private static double dbl(Config c, String key) {
+        String text = str(c, key);
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, was: " + text, e);
+        }
+    }
+
+    private static boolean bool(Config c, String key) {
+        String text = str(c, key);
         if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
             return Boolean.parseBoolean(text);
         }
         throw new IllegalArgumentException(key + " must be true or false, was: " + text);
     }
 
-    private static Duration dur(Config c, String key, String fallback) {
-        String text = str(c, key, fallback).toUpperCase(java.util.Locale.ROOT);
+    private static Duration dur(Config c, String key) {
+        String text = str(c, key).toUpperCase(Locale.ROOT);
         try {
             return Duration.parse(text.startsWith("P") ? text : "PT" + text);
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             throw new IllegalArgumentException(key + " must be a duration such as PT5S or 5s, was: " + text, e);
         }
     }

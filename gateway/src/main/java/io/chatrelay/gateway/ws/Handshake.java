@@ -1,38 +1,39 @@
 package io.chatrelay.gateway.ws;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.jwk.source.ImmutableSecret;
-import com.nimbusds.jose.proc.JWSVerificationKeySelector;
-import com.nimbusds.jose.proc.SecurityContext;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
-import com.nimbusds.jwt.proc.DefaultJWTProcessor;
-import io.chatrelay.gateway.config.GatewayConfig;
-import io.chatrelay.gateway.protocol.Names;
+import io.chatrelay.chat.Identity;
+import io.chatrelay.chat.auth.Authenticator;
+import io.chatrelay.chat.protocol.ServerFrames;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
 /**
- * Decides at the WebSocket handshake who a connection is and whether it may connect: the
- * {@code Origin} allowlist, then a JWT ({@code ?token=} or {@code Authorization: Bearer}, HS256)
- * or, in guest mode, a validated or generated guest name.
+ * Decides at the WebSocket handshake whether a connection may proceed: the {@code Origin}
+ * allowlist, the protocol version ({@code Sec-WebSocket-Protocol: chatrelay.v2} asks for
+ * protocol 2, whose credentials come in the first frame, {@code hello}), and for protocol 1 the
+ * credentials of the URL or {@code Authorization} header, decided by the core's
+ * {@link Authenticator}.
  */
 public final class Handshake {
-    /** The outcome: an identity, or an HTTP status with a reason. */
+    /** The sub-protocol that selects protocol 2. */
+    public static final String SUBPROTOCOL_V2 = "chatrelay.v2";
+
+    /** The outcome: go on, or an HTTP status with a reason. */
     public sealed interface Result {
     }
 
     /**
      * The connection may proceed.
      *
-     * @param identity who it is
+     * @param identity who it is (protocol 1), or {@code null} when the {@code hello} will tell (protocol 2)
+     * @param protocol 1 or 2
+     * @param name     the URL's guest name, or {@code null} (a fallback for {@code hello})
+     * @param token    the URL's or header's token, or {@code null} (a fallback for {@code hello})
      */
-    public record Accepted(Identity identity) implements Result {
+    public record Accepted(Identity identity, int protocol, String name, String token) implements Result {
     }
 
     /**
@@ -45,32 +46,19 @@ public final class Handshake {
     }
 
     private static final Set<String> LOCAL_HOSTS = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final GatewayConfig.Auth auth;
+    private final Authenticator authenticator;
     private final List<String> origins;
-    private final DefaultJWTProcessor<SecurityContext> jwt;
 
     /**
      * Creates the handshake policy.
      *
-     * @param auth    identity settings
-     * @param origins allowed origins; empty for same origin and localhost
+     * @param authenticator who may connect
+     * @param origins       allowed origins; empty for same origin and localhost
      */
-    public Handshake(GatewayConfig.Auth auth, List<String> origins) {
-        this.auth = auth;
+    public Handshake(Authenticator authenticator, List<String> origins) {
+        this.authenticator = authenticator;
         this.origins = List.copyOf(origins);
-        this.jwt = auth.jwtSecret().isEmpty() ? null : processor(auth.jwtSecret());
-    }
-
-    private static DefaultJWTProcessor<SecurityContext> processor(String secret) {
-        DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
-        p.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.HS256,
-                new ImmutableSecret<>(secret.getBytes(StandardCharsets.UTF_8))));
-        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(null, Set.of("sub", "exp"));
-        claims.setMaxClockSkew(0);
-        p.setJWTClaimsSetVerifier(claims);
-        return p;
     }
 
     /**
@@ -81,42 +69,37 @@ public final class Handshake {
      * @param authorization the {@code Authorization} header, or {@code null}
      * @param origin        the {@code Origin} header, or {@code null}
      * @param host          the {@code Host} header, or {@code null}
+     * @param subprotocols  the {@code Sec-WebSocket-Protocol} header, or {@code null}
      * @return the outcome
      */
-    public Result decide(String name, String queryToken, String authorization, String origin, String host) {
+    public Result decide(String name, String queryToken, String authorization, String origin, String host, String subprotocols) {
         if (!originAllowed(origin, host)) {
             return new Rejected(403, "origin not allowed");
         }
         String token = queryToken != null && !queryToken.isEmpty() ? queryToken : bearer(authorization);
-        if (token != null) {
-            return verify(token);
+        if (wantsV2(subprotocols)) {
+            return new Accepted(null, ServerFrames.PROTOCOL_2, name, token);
         }
-        if (!auth.guests()) {
-            return new Rejected(401, "a token is required");
-        }
-        if (name == null || name.isEmpty()) {
-            return new Accepted(new Identity("guest-" + randomSuffix(), true));
-        }
-        if (!Names.GUEST.matcher(name).matches()) {
-            return new Rejected(400, "name must match " + Names.GUEST.pattern());
-        }
-        return new Accepted(new Identity(name, true));
+        return switch (authenticator.identify(name, token)) {
+            case Authenticator.Accepted a -> new Accepted(a.identity(), ServerFrames.PROTOCOL_1, name, token);
+            case Authenticator.Refused r -> new Rejected(r.badRequest() ? 400 : 401, r.reason());
+        };
     }
 
-    private Result verify(String token) {
-        if (jwt == null) {
-            return new Rejected(401, "tokens are not configured on this gateway");
-        }
-        try {
-            JWTClaimsSet claims = jwt.process(token, null);
-            String sub = claims.getSubject();
-            if (!Names.validUser(sub)) {
-                return new Rejected(401, "token subject must match " + Names.USER.pattern());
-            }
-            return new Accepted(new Identity(sub, false));
-        } catch (java.text.ParseException | com.nimbusds.jose.proc.BadJOSEException | com.nimbusds.jose.JOSEException e) {
-            return new Rejected(401, "invalid or expired token");
-        }
+    /**
+     * Decides on the credentials of a protocol-2 {@code hello}, falling back to the handshake's.
+     *
+     * @param accepted the handshake's outcome
+     * @param name     the hello's name, or {@code null}
+     * @param token    the hello's token, or {@code null}
+     * @return the outcome
+     */
+    public Authenticator.Result identify(Accepted accepted, String name, String token) {
+        return authenticator.identify(name != null ? name : accepted.name(), token != null ? token : accepted.token());
+    }
+
+    private static boolean wantsV2(String subprotocols) {
+        return subprotocols != null && Arrays.stream(subprotocols.split(",")).map(String::trim).anyMatch(SUBPROTOCOL_V2::equals);
     }
 
     private boolean originAllowed(String origin, String host) {
@@ -143,14 +126,5 @@ public final class Handshake {
             return authorization.substring(7).trim();
         }
         return null;
-    }
-
-    private static String randomSuffix() {
-        String alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
-        StringBuilder b = new StringBuilder(6);
-        for (int i = 0; i < 6; i++) {
-            b.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
-        }
-        return b.toString();
     }
 }

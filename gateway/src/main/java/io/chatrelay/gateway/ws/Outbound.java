@@ -18,11 +18,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * queued and ends; at most one drain task runs at a time, so writes never overlap. An idle
  * connection costs no writer thread (memory), and a burst costs one wake-up, not one per frame.
  *
+ * <p>Frames are queued encoded ({@link WsFrames}: the fan-out's frames encoded once per gateway,
+ * the same array for every recipient) and the drain task writes what it finds queued with one
+ * socket write per batch of up to {@link #BATCH_BYTES} bytes, not one per frame.
+ *
  * <p>The queue is bounded in frames and bytes for fan-out traffic. Ephemeral frames are dropped
  * once it is half full; a chat frame that does not fit marks the connection a slow consumer, which
  * is closed with 1013 so that the client reconnects and recovers from history. Replies to the
- * client's own requests are queued up to twice the frame bound (a client that floods requests
- * without reading the answers is closed with 1008). {@link #offer} never blocks.
+ * client's own requests, and pongs to its pings, are queued up to twice the frame and byte bounds
+ * (a client that floods requests or pings without reading the answers is closed with 1008).
+ * {@link #offer} never blocks.
  */
 final class Outbound {
     /** What a frame is, for the slow-consumer policy. */
@@ -38,6 +43,10 @@ final class Outbound {
     private static final System.Logger LOG = System.getLogger(Outbound.class.getName());
     /** How long a close handshake, or a write stuck on a client that reads nothing, may take. */
     private static final long CLOSE_WAIT_SECONDS = 5;
+    /** The most bytes of queued frames gathered into one socket write. */
+    static final int BATCH_BYTES = 32 * 1024;
+    /** The most frames gathered into one socket write. */
+    static final int MAX_BATCH_FRAMES = 64;
 
     private record Control(int code, String reason, BufferData pong, boolean ping) {
     }
@@ -47,6 +56,7 @@ final class Outbound {
     private final AtomicInteger frames = new AtomicInteger();
     private final AtomicLong bytes = new AtomicLong();
     private final WsSession ws;
+    private final WsFrames.Writer socket;
     private final String sessionId;
     private final int maxFrames;
     private final long maxBytes;
@@ -61,8 +71,12 @@ final class Outbound {
 
     /** Observes what the writer does. */
     interface Listener {
-        /** A frame was written. */
-        default void sent() {
+        /**
+         * Frames were written.
+         *
+         * @param frames how many
+         */
+        default void sent(int frames) {
         }
 
         /** An ephemeral frame was dropped. */
@@ -74,8 +88,10 @@ final class Outbound {
         }
     }
 
-    Outbound(WsSession ws, String sessionId, int maxFrames, long maxBytes, Listener listener, Runnable onTerminated) {
+    Outbound(WsSession ws, WsFrames.Writer socket, String sessionId, int maxFrames, long maxBytes, Listener listener,
+             Runnable onTerminated) {
         this.ws = ws;
+        this.socket = socket;
         this.onTerminated = onTerminated;
         this.sessionId = sessionId;
         this.maxFrames = maxFrames;
@@ -83,8 +99,16 @@ final class Outbound {
         this.listener = listener;
     }
 
-    /** Queues a frame; returns whether it was queued. */
+    /** Queues a frame, encoding it; returns whether it was queued. */
     boolean offer(String frame, Kind kind) {
+        return offer(WsFrames.text(frame), kind);
+    }
+
+    /**
+     * Queues an encoded frame ({@link WsFrames#text}); returns whether it was queued. The array is
+     * never changed, so the same one may be queued for many connections.
+     */
+    boolean offer(byte[] frame, Kind kind) {
         if (closing) {
             return false;
         }
@@ -94,28 +118,67 @@ final class Outbound {
             listener.dropped();
             return false;
         }
-        if (kind == Kind.REPLY && n >= 2 * maxFrames) {
-            LOG.log(Level.INFO, "event=replies_unread session={0} queued_frames={1}", sessionId, String.valueOf(n));
+        if (kind == Kind.REPLY && (n >= 2 * maxFrames || b + frame.length > 2 * maxBytes)) {
+            LOG.log(Level.INFO, "event=replies_unread session={0} queued_frames={1} queued_bytes={2}", sessionId,
+                    String.valueOf(n), String.valueOf(b));
             close(1008, "not reading replies", true);
             return false;
         }
-        if (kind == Kind.CHAT && (n >= maxFrames || b + frame.length() > maxBytes)) {
+        if (kind == Kind.CHAT && (n >= maxFrames || b + frame.length > maxBytes)) {
             LOG.log(Level.INFO, "event=slow_consumer session={0} queued_frames={1} queued_bytes={2}", sessionId, String.valueOf(n), String.valueOf(b));
             listener.slowConsumer();
             close(1013, "slow consumer: reconnect and recover with since", true);
             return false;
         }
         frames.incrementAndGet();
-        bytes.addAndGet(frame.length());
+        bytes.addAndGet(frame.length);
         enqueue(frame);
         return true;
     }
 
-    /** Queues a pong answering a client ping. */
-    void pong(BufferData payload) {
-        if (!closing) {
-            enqueue(new Control(0, null, payload, false));
+    /**
+     * Waits until the queue is at most half full (frames and bytes), so that a page of recovered
+     * messages fits; called on the connection's own virtual thread.
+     *
+     * @param timeout how long at most
+     * @return {@code false} if the queue did not drain in time or the connection is closing
+     */
+    boolean awaitRoom(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!closing) {
+            if (frames.get() <= maxFrames / 2 && bytes.get() <= maxBytes / 2) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
+        return false;
+    }
+
+    /**
+     * Queues a pong answering a client ping. Pongs count against the queue's bounds like replies:
+     * a client that pings without reading is closed with 1008 instead of growing the queue.
+     */
+    void pong(BufferData payload) {
+        if (closing) {
+            return;
+        }
+        int n = frames.get();
+        if (n >= 2 * maxFrames || bytes.get() + payload.available() > 2 * maxBytes) {
+            LOG.log(Level.INFO, "event=pongs_unread session={0} queued_frames={1}", sessionId, String.valueOf(n));
+            close(1008, "not reading: pings unanswered", true);
+            return;
+        }
+        frames.incrementAndGet();
+        bytes.addAndGet(payload.available());
+        enqueue(new Control(0, null, payload, false));
     }
 
     /** Queues a ping. */
@@ -193,14 +256,11 @@ final class Outbound {
         draining.set(false);
     }
 
-    /** Writes one item; returns whether the writer goes on. */
+    /** Writes one item, with the frames queued right behind it; returns whether the writer goes on. */
     private boolean write(Object item) {
         try {
-            if (item instanceof String frame) {
-                frames.decrementAndGet();
-                bytes.addAndGet(-frame.length());
-                ws.send(frame, true);
-                listener.sent();
+            if (item instanceof byte[] frame) {
+                writeFrames(frame);
                 return true;
             }
             return control((Control) item);
@@ -212,6 +272,39 @@ final class Outbound {
         }
     }
 
+    /**
+     * Writes a frame and the frames queued behind it, up to {@link #BATCH_BYTES}, with one socket
+     * write (the frame alone, without a copy, when nothing else is queued).
+     */
+    private void writeFrames(byte[] first) {
+        if (!(queue.peek() instanceof byte[] second) || first.length + second.length > BATCH_BYTES) {
+            frames.decrementAndGet();
+            bytes.addAndGet(-first.length);
+            socket.write(first, 0, first.length);
+            listener.sent(1);
+            return;
+        }
+        byte[][] parts = new byte[MAX_BATCH_FRAMES][];
+        parts[0] = first;
+        int count = 1;
+        int total = first.length;
+        while (count < MAX_BATCH_FRAMES && queue.peek() instanceof byte[] next && total + next.length <= BATCH_BYTES) {
+            queue.poll();
+            parts[count++] = next;
+            total += next.length;
+        }
+        byte[] batch = new byte[total];
+        int at = 0;
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(parts[i], 0, batch, at, parts[i].length);
+            at += parts[i].length;
+        }
+        frames.addAndGet(-count);
+        bytes.addAndGet(-total);
+        socket.write(batch, 0, total);
+        listener.sent(count);
+    }
+
     /** Performs a control item; returns whether the writer goes on. */
     private boolean control(Control c) {
         if (c.ping()) {
@@ -219,6 +312,8 @@ final class Outbound {
             return true;
         }
         if (c.pong() != null) {
+            frames.decrementAndGet();
+            bytes.addAndGet(-c.pong().available());
             ws.pong(c.pong());
             return true;
         }
@@ -259,7 +354,7 @@ final class Outbound {
     }
 
     /**
-     * Cuts the connection: Helidon 4.2 tells the listener nothing when a socket dies or a close
+     * Cuts the connection: Helidon (4.2 and 4.5) tells the listener nothing when a socket dies or a close
      * handshake is never answered, so the gateway ends such connections itself, by interrupting
      * the connection's reader (a virtual thread blocked on a socket read closes the socket).
      */

@@ -3,14 +3,15 @@ package io.chatrelay.gateway.ws;
 /**
  * What the per-connection writers report, for metrics.
  *
- * @param onSent         a frame was written
+ * @param onSent         frames were written (how many)
  * @param onDropped      an ephemeral frame was dropped
  * @param onSlowConsumer a connection was closed as a slow consumer
  */
-public record WriterEvents(Runnable onSent, Runnable onDropped, Runnable onSlowConsumer) implements Outbound.Listener {
+public record WriterEvents(java.util.function.IntConsumer onSent, Runnable onDropped, Runnable onSlowConsumer)
+        implements Outbound.Listener {
     @Override
-    public void sent() {
-        onSent.run();
+    public void sent(int frames) {
+        onSent.accept(frames);
     }
 
     @Override

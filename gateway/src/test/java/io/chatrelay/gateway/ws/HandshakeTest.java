@@ -5,7 +5,10 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.chatrelay.gateway.config.GatewayConfig;
+import io.chatrelay.chat.Identity;
+import io.chatrelay.chat.ChatSecurity;
+import io.chatrelay.chat.auth.Authenticator;
+import io.chatrelay.chat.auth.TokenVerifier;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,38 +34,85 @@ class HandshakeTest {
     /** 64 bytes, long enough for HS512, and a valid gateway secret too. */
     private static final String LONG_SECRET = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-    private static final Handshake GUESTS = new Handshake(new GatewayConfig.Auth(true, ""), List.of());
-    private static final Handshake GUESTS_AND_TOKENS = new Handshake(new GatewayConfig.Auth(true, SECRET), List.of());
-    private static final Handshake TOKENS_ONLY = new Handshake(new GatewayConfig.Auth(false, SECRET), List.of());
+    private static final Handshake GUESTS = new Handshake(authenticator(true, ""), List.of());
+    private static final Handshake GUESTS_AND_TOKENS = new Handshake(authenticator(true, SECRET), List.of());
+    private static final Handshake TOKENS_ONLY = new Handshake(authenticator(false, SECRET), List.of());
 
     @Nested
     class Guests {
         @Test
-        void acceptsAValidGuestName() {
-            assertThat(GUESTS.decide("alice", null, null, null, null))
-                    .isEqualTo(new Handshake.Accepted(new Identity("alice", true)));
+        void acceptsAValidGuestNameAsTheDisplayNameOfAFreshGuestId() {
+            Handshake.Accepted accepted = (Handshake.Accepted) GUESTS.decide("alice", null, null, null, null, null);
+
+            assertThat(accepted.protocol()).isEqualTo(1);
+            assertGuest(accepted.identity(), "alice");
+        }
+
+        @Test
+        void neverGivesAGuestTheIdOfATokenUser() {
+            Identity guest = accepted(GUESTS_AND_TOKENS.decide("alice", null, null, null, null, null));
+
+            assertThat(guest.user()).isNotEqualTo("alice").startsWith("guest:");
+            assertThat(io.chatrelay.chat.protocol.Names.validSubject(guest.user())).as("no token can carry it").isFalse();
+        }
+
+        @Test
+        void leavesTheIdentityToTheHelloWhenTheClientAsksForProtocol2() {
+            Handshake.Result result = TOKENS_ONLY.decide(null, null, null, null, null, "chatrelay.v2");
+
+            assertThat(result).isEqualTo(new Handshake.Accepted(null, 2, null, null));
+            assertThat(TOKENS_ONLY.identify((Handshake.Accepted) result, null, null))
+                    .isInstanceOf(Authenticator.Refused.class);
+        }
+
+        @Test
+        void picksProtocol2AmongSeveralOfferedSubprotocols() {
+            assertThat(((Handshake.Accepted) GUESTS.decide(null, null, null, null, null, "other, chatrelay.v2")).protocol()).isEqualTo(2);
+            assertThat(((Handshake.Accepted) GUESTS.decide(null, null, null, null, null, "chatrelay.v3")).protocol()).isEqualTo(1);
         }
 
         @ParameterizedTest
         @ValueSource(strings = {"a", "Alice_1.x-y", "0123456789012345678901234567890x"})
         void acceptsNamesOfOneTo32AllowedCharacters(String name) {
-            assertThat(accepted(GUESTS.decide(name, null, null, null, null))).isEqualTo(new Identity(name, true));
+            assertGuest(accepted(GUESTS.decide(name, null, null, null, null, null)), name);
         }
 
         @ParameterizedTest
         @NullAndEmptySource
         void generatesAGuestNameWhenNoneIsGiven(String name) {
-            Identity identity = accepted(GUESTS.decide(name, null, null, null, null));
+            Identity identity = accepted(GUESTS.decide(name, null, null, null, null, null));
 
-            assertThat(identity.user()).matches("guest-[a-z2-9]{6}");
+            assertThat(identity.user()).matches("guest:[a-z2-9]{12}");
+            assertThat(identity.name()).matches("guest-[a-z2-9]{4}");
             assertThat(identity.guest()).isTrue();
         }
 
         @Test
+        void givesTwoGuestsWhoPickTheSameNameDifferentIds() {
+            Identity one = accepted(GUESTS.decide("alice", null, null, null, null, null));
+            Identity two = accepted(GUESTS.decide("alice", null, null, null, null, null));
+
+            assertThat(one.user()).isNotEqualTo(two.user());
+            assertThat(one.name()).isEqualTo(two.name()).isEqualTo("alice");
+        }
+
+        @Test
+        void aGuestTokenBringsTheSameGuestBackAndATamperedOneIsRefused() {
+            Authenticator auth = authenticator(true, SECRET);
+            Identity guest = ((Authenticator.Accepted) auth.identify("alice", null)).identity();
+            String token = auth.guestToken(guest);
+            String tampered = token.substring(0, token.length() - 3) + (token.endsWith("AAA") ? "BBB" : "AAA");
+
+            assertThat(((Authenticator.Accepted) auth.identify(null, token)).identity()).isEqualTo(guest);
+            assertThat(auth.identify(null, tampered)).isInstanceOf(Authenticator.Refused.class);
+            assertThat(authenticator(false, SECRET).identify(null, token)).as("guests off").isInstanceOf(Authenticator.Refused.class);
+        }
+
+        @Test
         void generatesDifferentNamesForDifferentConnections() {
-            String first = accepted(GUESTS.decide(null, null, null, null, null)).user();
-            String second = accepted(GUESTS.decide(null, null, null, null, null)).user();
-            String third = accepted(GUESTS.decide(null, null, null, null, null)).user();
+            String first = accepted(GUESTS.decide(null, null, null, null, null, null)).user();
+            String second = accepted(GUESTS.decide(null, null, null, null, null, null)).user();
+            String third = accepted(GUESTS.decide(null, null, null, null, null, null)).user();
 
             assertThat(List.of(first, second, third)).doesNotHaveDuplicates();
         }
@@ -71,7 +121,7 @@ class HandshakeTest {
         @ValueSource(strings = {"a b", " alice", "alice\n", "<script>", "al/ice", "alice@example.com", "bob:1", "caf\u00e9",
                 "0123456789012345678901234567890xy", "a|b", "*"})
         void refusesAnInvalidGuestNameWith400(String name) {
-            Handshake.Rejected rejected = rejected(GUESTS.decide(name, null, null, null, null));
+            Handshake.Rejected rejected = rejected(GUESTS.decide(name, null, null, null, null, null));
 
             assertThat(rejected.status()).isEqualTo(400);
             assertThat(rejected.reason()).isNotBlank();
@@ -79,14 +129,14 @@ class HandshakeTest {
 
         @Test
         void doesNotEchoTheRefusedNameInTheReason() {
-            assertThat(rejected(GUESTS.decide("<script>alert(1)</script>", null, null, null, null)).reason())
+            assertThat(rejected(GUESTS.decide("<script>alert(1)</script>", null, null, null, null, null)).reason())
                     .doesNotContain("<script>");
         }
 
         @Test
         void requiresATokenWhenGuestsAreOff() {
-            assertThat(rejected(TOKENS_ONLY.decide(null, null, null, null, null)).status()).isEqualTo(401);
-            assertThat(rejected(TOKENS_ONLY.decide("alice", null, null, null, null)).status()).isEqualTo(401);
+            assertThat(rejected(TOKENS_ONLY.decide(null, null, null, null, null, null)).status()).isEqualTo(401);
+            assertThat(rejected(TOKENS_ONLY.decide("alice", null, null, null, null, null)).status()).isEqualTo(401);
         }
     }
 
@@ -96,47 +146,45 @@ class HandshakeTest {
         void acceptsAValidTokenInTheQuery() throws Exception {
             String token = hs256(SECRET, claims("alice").build());
 
-            assertThat(TOKENS_ONLY.decide(null, token, null, null, null))
-                    .isEqualTo(new Handshake.Accepted(new Identity("alice", false)));
+            assertThat(accepted(TOKENS_ONLY.decide(null, token, null, null, null, null))).extracting(Identity::user, Identity::guest).containsExactly("alice", false);
         }
 
         @Test
         void acceptsAValidTokenAsBearerHeader() throws Exception {
             String token = hs256(SECRET, claims("bob@example.com").claim("name", "Bob").build());
 
-            assertThat(accepted(TOKENS_ONLY.decide(null, null, "Bearer " + token, null, null)))
-                    .isEqualTo(new Identity("bob@example.com", false));
-            assertThat(accepted(TOKENS_ONLY.decide(null, null, "bearer " + token, null, null)))
-                    .isEqualTo(new Identity("bob@example.com", false));
+            assertThat(accepted(TOKENS_ONLY.decide(null, null, "Bearer " + token, null, null, null)))
+                    .extracting(Identity::user, Identity::guest).containsExactly("bob@example.com", false);
+            assertThat(accepted(TOKENS_ONLY.decide(null, null, "bearer " + token, null, null, null)))
+                    .extracting(Identity::user, Identity::guest).containsExactly("bob@example.com", false);
         }
 
         @Test
         void prefersTheTokenOverAGuestNameAndMarksTheUserAuthenticated() throws Exception {
             String token = hs256(SECRET, claims("alice").build());
 
-            assertThat(accepted(GUESTS_AND_TOKENS.decide("mallory", token, null, null, null)))
-                    .isEqualTo(new Identity("alice", false));
+            assertThat(accepted(GUESTS_AND_TOKENS.decide("mallory", token, null, null, null, null)))
+                    .extracting(Identity::user, Identity::guest).containsExactly("alice", false);
         }
 
         @Test
         void doesNotFallBackToAGuestWhenTheTokenIsBad() throws Exception {
             String token = hs256(OTHER_SECRET, claims("alice").build());
 
-            assertThat(rejected(GUESTS_AND_TOKENS.decide("alice", token, null, null, null)).status()).isEqualTo(401);
+            assertThat(rejected(GUESTS_AND_TOKENS.decide("alice", token, null, null, null, null)).status()).isEqualTo(401);
         }
 
         @Test
         void ignoresAnAuthorizationHeaderThatIsNotBearer() {
-            assertThat(rejected(TOKENS_ONLY.decide(null, null, "Basic YWxpY2U6c2VjcmV0", null, null)).status()).isEqualTo(401);
-            assertThat(accepted(GUESTS_AND_TOKENS.decide("alice", null, "Basic YWxpY2U6c2VjcmV0", null, null)))
-                    .isEqualTo(new Identity("alice", true));
+            assertThat(rejected(TOKENS_ONLY.decide(null, null, "Basic YWxpY2U6c2VjcmV0", null, null, null)).status()).isEqualTo(401);
+            assertGuest(accepted(GUESTS_AND_TOKENS.decide("alice", null, "Basic YWxpY2U6c2VjcmV0", null, null, null)), "alice");
         }
 
         @Test
         void refusesTokensWhenNoSecretIsConfigured() throws Exception {
             String token = hs256(SECRET, claims("alice").build());
 
-            assertThat(rejected(GUESTS.decide(null, token, null, null, null)).status()).isEqualTo(401);
+            assertThat(rejected(GUESTS.decide(null, token, null, null, null, null)).status()).isEqualTo(401);
         }
 
         static Stream<Arguments> badTokens() throws Exception {
@@ -172,11 +220,11 @@ class HandshakeTest {
         @MethodSource("badTokens")
         void refusesBadTokensWith401(String description, String token) {
             Handshake handshake = description.startsWith("HS512")
-                    ? new Handshake(new GatewayConfig.Auth(false, LONG_SECRET), List.of())
+                    ? new Handshake(authenticator(false, LONG_SECRET), List.of())
                     : TOKENS_ONLY;
 
-            Handshake.Result query = handshake.decide(null, token, null, null, null);
-            Handshake.Result header = handshake.decide(null, null, "Bearer " + token, null, null);
+            Handshake.Result query = handshake.decide(null, token, null, null, null, null);
+            Handshake.Result header = handshake.decide(null, null, "Bearer " + token, null, null, null);
 
             assertThat(rejected(query).status()).as(description).isEqualTo(401);
             assertThat(rejected(header).status()).as(description).isEqualTo(401);
@@ -184,10 +232,10 @@ class HandshakeTest {
 
         @Test
         void acceptsHs256WithTheLongSecretThatRefusesHs512() throws Exception {
-            Handshake handshake = new Handshake(new GatewayConfig.Auth(false, LONG_SECRET), List.of());
+            Handshake handshake = new Handshake(authenticator(false, LONG_SECRET), List.of());
 
-            assertThat(accepted(handshake.decide(null, hs256(LONG_SECRET, claims("alice").build()), null, null, null)))
-                    .isEqualTo(new Identity("alice", false));
+            assertThat(accepted(handshake.decide(null, hs256(LONG_SECRET, claims("alice").build()), null, null, null, null)))
+                    .extracting(Identity::user, Identity::guest).containsExactly("alice", false);
         }
     }
 
@@ -198,18 +246,18 @@ class HandshakeTest {
         @ValueSource(strings = {"http://localhost", "http://localhost:3000", "https://LOCALHOST:8443", "http://127.0.0.1",
                 "http://127.0.0.1:8080", "http://[::1]:8080"})
         void allowsNoOriginAndLocalhostByDefault(String origin) {
-            assertThat(accepted(GUESTS.decide("alice", null, null, origin, "chat.example.com"))).isNotNull();
+            assertThat(accepted(GUESTS.decide("alice", null, null, origin, "chat.example.com", null))).isNotNull();
         }
 
         @ParameterizedTest
         @ValueSource(strings = {"https://chat.example.com", "http://chat.example.com", "https://CHAT.example.com"})
         void allowsTheSameHostAsTheHostHeader(String origin) {
-            assertThat(accepted(GUESTS.decide("alice", null, null, origin, "chat.example.com"))).isNotNull();
+            assertThat(accepted(GUESTS.decide("alice", null, null, origin, "chat.example.com", null))).isNotNull();
         }
 
         @Test
         void allowsTheSameHostAndPort() {
-            assertThat(accepted(GUESTS.decide("alice", null, null, "http://chat.example.com:8080", "chat.example.com:8080")))
+            assertThat(accepted(GUESTS.decide("alice", null, null, "http://chat.example.com:8080", "chat.example.com:8080", null)))
                     .isNotNull();
         }
 
@@ -218,48 +266,48 @@ class HandshakeTest {
                 "http://127.0.0.1.evil.example", "https://chat.example.com:9999", "https://evil.example/chat.example.com",
                 "https://chat.example.com@evil.example", "null", "not a uri", "file://"})
         void refusesOtherOriginsWith403(String origin) {
-            Handshake.Rejected rejected = rejected(GUESTS.decide("alice", null, null, origin, "chat.example.com"));
+            Handshake.Rejected rejected = rejected(GUESTS.decide("alice", null, null, origin, "chat.example.com", null));
 
             assertThat(rejected.status()).isEqualTo(403);
         }
 
         @Test
         void refusesAForeignOriginWhenThereIsNoHostHeader() {
-            assertThat(rejected(GUESTS.decide("alice", null, null, "http://evil.example", null)).status()).isEqualTo(403);
+            assertThat(rejected(GUESTS.decide("alice", null, null, "http://evil.example", null, null)).status()).isEqualTo(403);
         }
 
         @Test
         void checksTheOriginBeforeTheToken() throws Exception {
             String token = hs256(SECRET, claims("alice").build());
 
-            assertThat(rejected(TOKENS_ONLY.decide(null, token, null, "http://evil.example", "chat.example.com")).status())
+            assertThat(rejected(TOKENS_ONLY.decide(null, token, null, "http://evil.example", "chat.example.com", null)).status())
                     .isEqualTo(403);
-            assertThat(rejected(GUESTS.decide("not valid!", null, null, "http://evil.example", "chat.example.com")).status())
+            assertThat(rejected(GUESTS.decide("not valid!", null, null, "http://evil.example", "chat.example.com", null)).status())
                     .isEqualTo(403);
         }
 
         @Test
         void allowsOnlyTheListedOriginsWhenAnAllowlistIsSet() {
-            Handshake listed = new Handshake(new GatewayConfig.Auth(true, ""),
+            Handshake listed = new Handshake(authenticator(true, ""),
                     List.of("https://app.example", "https://admin.example:8443"));
 
-            assertThat(accepted(listed.decide("alice", null, null, "https://app.example", "gw.internal"))).isNotNull();
-            assertThat(accepted(listed.decide("alice", null, null, "https://admin.example:8443", "gw.internal"))).isNotNull();
-            assertThat(accepted(listed.decide("alice", null, null, null, "gw.internal"))).isNotNull();
-            assertThat(rejected(listed.decide("alice", null, null, "http://evil.example", "gw.internal")).status()).isEqualTo(403);
-            assertThat(rejected(listed.decide("alice", null, null, "http://app.example", "gw.internal")).status()).isEqualTo(403);
-            assertThat(rejected(listed.decide("alice", null, null, "https://admin.example", "gw.internal")).status()).isEqualTo(403);
-            assertThat(rejected(listed.decide("alice", null, null, "http://localhost:3000", "gw.internal")).status())
+            assertThat(accepted(listed.decide("alice", null, null, "https://app.example", "gw.internal", null))).isNotNull();
+            assertThat(accepted(listed.decide("alice", null, null, "https://admin.example:8443", "gw.internal", null))).isNotNull();
+            assertThat(accepted(listed.decide("alice", null, null, null, "gw.internal", null))).isNotNull();
+            assertThat(rejected(listed.decide("alice", null, null, "http://evil.example", "gw.internal", null)).status()).isEqualTo(403);
+            assertThat(rejected(listed.decide("alice", null, null, "http://app.example", "gw.internal", null)).status()).isEqualTo(403);
+            assertThat(rejected(listed.decide("alice", null, null, "https://admin.example", "gw.internal", null)).status()).isEqualTo(403);
+            assertThat(rejected(listed.decide("alice", null, null, "http://localhost:3000", "gw.internal", null)).status())
                     .isEqualTo(403);
-            assertThat(rejected(listed.decide("alice", null, null, "http://gw.internal", "gw.internal")).status())
+            assertThat(rejected(listed.decide("alice", null, null, "http://gw.internal", "gw.internal", null)).status())
                     .isEqualTo(403);
         }
 
         @Test
         void allowsAnyOriginWithAWildcard() {
-            Handshake any = new Handshake(new GatewayConfig.Auth(true, ""), List.of("*"));
+            Handshake any = new Handshake(authenticator(true, ""), List.of("*"));
 
-            assertThat(accepted(any.decide("alice", null, null, "http://evil.example", "chat.example.com"))).isNotNull();
+            assertThat(accepted(any.decide("alice", null, null, "http://evil.example", "chat.example.com", null))).isNotNull();
         }
     }
 
@@ -285,6 +333,16 @@ class HandshakeTest {
 
     private static String b64(String json) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Authenticator authenticator(boolean guests, String secret) {
+        return ChatSecurity.of(guests, "", new TokenVerifier.Settings(secret, "", "", "", Duration.ofMinutes(5)), "*=open").authenticator();
+    }
+
+    private static void assertGuest(Identity identity, String name) {
+        assertThat(identity.user()).matches("guest:[a-z2-9]{12}");
+        assertThat(identity.name()).isEqualTo(name);
+        assertThat(identity.guest()).isTrue();
     }
 
     private static Identity accepted(Handshake.Result result) {

@@ -25,7 +25,7 @@ class OutboundTest {
     private final AtomicInteger terminated = new AtomicInteger();
     private final AtomicInteger dropped = new AtomicInteger();
     private final AtomicInteger slow = new AtomicInteger();
-    private final Outbound out = new Outbound(ws, "t", 8, 1_000, new Outbound.Listener() {
+    private final Outbound out = new Outbound(ws, ws::write, "t", 8, 1_000, new Outbound.Listener() {
         @Override
         public void dropped() {
             dropped.incrementAndGet();
@@ -46,7 +46,7 @@ class OutboundTest {
     @Test
     void framesFromManyThreadsAreWrittenOneAtATimeInEachSendersOrder() throws Exception {
         ws.gate.countDown();
-        Outbound wide = new Outbound(ws, "wide", 100_000, 100_000_000, new Outbound.Listener() {
+        Outbound wide = new Outbound(ws, ws::write, "wide", 100_000, 100_000_000, new Outbound.Listener() {
         }, terminated::incrementAndGet);
         List<Thread> senders = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
@@ -94,6 +94,37 @@ class OutboundTest {
         await().atMost(WAIT).until(() -> ws.frames.size() == 8);
         assertThat(ws.overlaps).hasValue(0);
         assertThat(ws.frames).containsExactly("first", "more-0", "more-1", "more-2", "more-3", "more-4", "more-5", "more-6");
+    }
+
+    @Test
+    void framesQueuedBehindABlockedWriteGoOutTogetherInOneSocketWrite() {
+        out.offer("blocks", Outbound.Kind.CHAT);
+        await().atMost(WAIT).until(() -> ws.inSend.get() == 1);
+        for (int i = 0; i < 5; i++) {
+            assertThat(out.offer("queued-" + i, Outbound.Kind.CHAT)).isTrue();
+        }
+        assertThat(out.offer("a reply", Outbound.Kind.REPLY)).isTrue();
+
+        ws.gate.countDown();
+        await().atMost(WAIT).until(() -> ws.frames.size() == 7);
+        assertThat(ws.frames).containsExactly("blocks", "queued-0", "queued-1", "queued-2", "queued-3", "queued-4", "a reply");
+        assertThat(ws.writes).as("the blocked write, then one for the six queued behind it").hasValue(2);
+        assertThat(out.queued()).isZero();
+    }
+
+    @Test
+    void oneEncodedFrameServesEveryConnectionItIsOfferedTo() {
+        WsFrames.Cache cache = new WsFrames.Cache();
+        String text = "{\"type\":\"message\",\"text\":\"h\u00e9\"}";
+        byte[] first = cache.of(text);
+        assertThat(cache.of(text)).isSameAs(first);
+        assertThat(WsFrames.payload(first, 0)).isEqualTo(text);
+        assertThat(cache.of(new String(text))).as("another string: encoded again").isNotSameAs(first).isEqualTo(first);
+        String big = "x".repeat(70_000);
+        byte[] large = WsFrames.text(big);
+        assertThat(WsFrames.length(large, 0)).isEqualTo(large.length).isEqualTo(70_010);
+        assertThat(WsFrames.payload(large, 0)).isEqualTo(big);
+        assertThat(WsFrames.length(WsFrames.text("y".repeat(300)), 0)).isEqualTo(304);
     }
 
     @Test
@@ -166,11 +197,29 @@ class OutboundTest {
         final List<Integer> closes = new CopyOnWriteArrayList<>();
         final List<String> controls = new CopyOnWriteArrayList<>();
         final AtomicInteger inSend = new AtomicInteger();
+        final AtomicInteger writes = new AtomicInteger();
         final AtomicInteger overlaps = new AtomicInteger();
         volatile boolean fail;
 
+        /** The socket write of the gateway's writer: whole encoded frames, one call per batch. */
+        void write(byte[] bytes, int offset, int length) {
+            gated(() -> {
+                writes.incrementAndGet();
+                for (int at = offset; at < offset + length; at += WsFrames.length(bytes, at)) {
+                    assertThat(bytes[at] & 0xff).as("FIN + text opcode").isEqualTo(0x81);
+                    frames.add(WsFrames.payload(bytes, at));
+                }
+            });
+        }
+
         @Override
         public WsSession send(String text, boolean last) {
+            gated(() -> frames.add(text));
+            return this;
+        }
+
+        /** Waits for the gate, detects overlapping writes, fails when told to. */
+        private void gated(Runnable write) {
             if (inSend.incrementAndGet() > 1) {
                 overlaps.incrementAndGet();
             }
@@ -181,8 +230,7 @@ class OutboundTest {
                 if (fail) {
                     throw new java.io.UncheckedIOException(new java.io.IOException("broken pipe"));
                 }
-                frames.add(text);
-                return this;
+                write.run();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);

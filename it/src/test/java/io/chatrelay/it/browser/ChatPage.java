@@ -4,6 +4,7 @@ import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
+import com.microsoft.playwright.PlaywrightException;
 import com.microsoft.playwright.assertions.LocatorAssertions;
 
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
@@ -31,8 +33,11 @@ public final class ChatPage implements AutoCloseable {
     /** How long an ordinary UI expectation may take (a page load, a connect, a message to arrive). */
     public static final double TIMEOUT_MS = 20_000;
 
-    /** One {@code li.message} as the page shows it. */
-    public record Shown(String id, String from, String text, boolean own) {
+    /**
+     * One {@code li.message} as the page shows it: {@code from} is the author's display name as
+     * shown ({@code .from}), {@code fromId} its user id ({@code data-from}).
+     */
+    public record Shown(String id, String from, String fromId, String text, boolean own) {
     }
 
     private final String label;
@@ -43,6 +48,7 @@ public final class ChatPage implements AutoCloseable {
     private final List<String> pageErrors = Collections.synchronizedList(new ArrayList<>());
     private final List<String> foreignRequests = Collections.synchronizedList(new ArrayList<>());
     private final List<String> requestedPaths = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicBoolean networkChanged = new AtomicBoolean();
 
     private ChatPage(Browser browser, URI base, String label, Path screenshots) {
         this.label = label;
@@ -55,6 +61,11 @@ public final class ChatPage implements AutoCloseable {
         context.route(url -> !isStack(url), route -> {
             foreignRequests.add(route.request().url());
             route.abort();
+        });
+        context.onRequestFailed(request -> {
+            if (String.valueOf(request.failure()).contains("ERR_NETWORK_CHANGED")) {
+                networkChanged.set(true);
+            }
         });
         context.onRequest(request -> {
             if (isStack(request.url())) {
@@ -90,12 +101,34 @@ public final class ChatPage implements AutoCloseable {
         if (controlledClock) {
             p.page.clock().install();
         }
-        p.page.navigate(base.resolve(path).toString());
-        assertThat(p.page.locator("#connect")).isVisible();
-        // the module has run: window.chatApp exists
-        p.page.waitForFunction("() => window.chatApp !== undefined", null,
-                new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+        String url = base.resolve(path).toString();
+        p.load(() -> p.page.navigate(url));
         return p;
+    }
+
+    /**
+     * Loads the page ({@code navigation}) and waits until its module has run
+     * ({@code window.chatApp} exists). Chromium aborts the requests in flight with
+     * {@code net::ERR_NETWORK_CHANGED} when the host's network interfaces change, which Docker
+     * does whenever a network is created or removed (another compose project starting or
+     * stopping on the same host): a load that failed so is tried again, at most twice.
+     */
+    private void load(Runnable navigation) {
+        for (int attempt = 1; ; attempt++) {
+            networkChanged.set(false);
+            try {
+                navigation.run();
+                assertThat(page.locator("#connect")).isVisible();
+                page.waitForFunction("() => window.chatApp !== undefined", null,
+                        new Page.WaitForFunctionOptions().setTimeout(TIMEOUT_MS));
+                return;
+            } catch (PlaywrightException | AssertionError e) {
+                if (attempt >= 3 || !networkChanged.get()) {
+                    throw e;
+                }
+                LOG.warning(() -> label + ": the page's requests failed with ERR_NETWORK_CHANGED; loading it again");
+            }
+        }
     }
 
     public String label() {
@@ -118,16 +151,26 @@ public final class ChatPage implements AutoCloseable {
         return page.locator("#members li[data-user]");
     }
 
+    /** The member item of a user, by id ({@code data-user}); it shows the user's display name. */
     public Locator member(String user) {
         return page.locator("#members li[data-user=\"" + user + "\"]");
     }
 
-    /** Types the name into {@code #name}, presses Connect and waits for the banner to say connected. */
+    /** The direct conversation item of a peer, by id ({@code data-dm}). */
+    public Locator dm(String user) {
+        return page.locator("#dms li[data-dm=\"" + user + "\"]");
+    }
+
+    /**
+     * Types the name into {@code #name}, presses Connect and waits for the banner to say connected,
+     * as that display name, with a guest id of its own ({@code #status[data-user]}).
+     */
     public ChatPage connect(String name) {
         page.locator("#name").fill(name);
         page.locator("#connect").click();
         awaitConnected(TIMEOUT_MS);
         assertThat(status()).hasText("Connected to node " + node() + " as " + name);
+        assertThat(status()).hasAttribute("data-user", Pattern.compile("^guest:[a-z2-9]{12}$"));
         return this;
     }
 
@@ -139,6 +182,92 @@ public final class ChatPage implements AutoCloseable {
     /** The gateway this page is connected to ({@code #status[data-node]}). */
     public String node() {
         return status().getAttribute("data-node");
+    }
+
+    /** The user id the server gave this page ({@code #status[data-user]}): a guest's is {@code guest:…}. */
+    public String user() {
+        return status().getAttribute("data-user");
+    }
+
+    /**
+     * Signs in with a token in the login form's token field (a guest token of another tab: the
+     * same guest) and waits for the banner to say connected as {@code name}.
+     */
+    public ChatPage connectWithToken(String token, String name) {
+        Locator details = page.locator("#login details");
+        if (!Boolean.TRUE.equals(details.evaluate("d => d.open"))) {
+            page.locator("#login details summary").click();
+        }
+        page.locator("#token").fill(token);
+        page.locator("#connect").click();
+        awaitConnected(TIMEOUT_MS);
+        assertThat(status()).hasText("Connected to node " + node() + " as " + name);
+        return this;
+    }
+
+    /** The guest token the page keeps (the SDK's {@code client.guestToken}): signs another tab in as the same guest. */
+    public String guestToken() {
+        Object token = page.evaluate("() => window.chatApp.client.guestToken");
+        if (!(token instanceof String s) || s.isEmpty()) {
+            throw new AssertionError(label + " has no guest token");
+        }
+        return s;
+    }
+
+    /** Presses Disconnect and waits for the login form. */
+    public ChatPage disconnect() {
+        page.locator("#disconnect").click();
+        assertThat(page.locator("#login")).isVisible();
+        assertThat(status()).hasAttribute("data-state", "closed");
+        return this;
+    }
+
+    /** The item of a room in the conversation list. */
+    public Locator room(String room) {
+        return page.locator("#rooms li[data-room=\"" + room + "\"]");
+    }
+
+    /** The unread badge of a room (hidden when nothing is unread). */
+    public Locator badge(String room) {
+        return room(room).locator(".unread");
+    }
+
+    /** Shows a room the page is in (a click on its item) and waits for its title. */
+    public ChatPage show(String room) {
+        room(room).locator(".select").click();
+        assertThat(page.locator("#conversation-title")).hasText("#" + room);
+        return this;
+    }
+
+    /** The {@code li.message} of a message id in the shown conversation. */
+    public Locator message(String id) {
+        return page.locator("#messages li.message[data-id=\"" + id + "\"]");
+    }
+
+    /** Clicks an action of a message ({@code reply}, {@code edit}, {@code delete}, {@code react-toggle}), hovering it first. */
+    public ChatPage act(String id, String action) {
+        Locator li = message(id);
+        li.hover();
+        li.locator(".actions ." + action).click();
+        return this;
+    }
+
+    /** Adds a reaction through the message's palette (☺, then the emoji). */
+    public ChatPage react(String id, String emoji) {
+        act(id, "react-toggle");
+        message(id).locator(".palette .pick[data-emoji=\"" + emoji + "\"]").click();
+        return this;
+    }
+
+    /** The reaction button of an emoji under a message (absent while nobody has it). */
+    public Locator reaction(String id, String emoji) {
+        return message(id).locator(".reactions button.reaction[data-emoji=\"" + emoji + "\"]");
+    }
+
+    /** Loads the page again in the same tab (its sessionStorage stays) and waits for the module. */
+    public ChatPage reload() {
+        load(page::reload);
+        return this;
     }
 
     /** Joins (or creates) a room through the room field and waits until the server confirmed it. */
@@ -177,11 +306,12 @@ public final class ChatPage implements AutoCloseable {
                 () => Array.from(document.querySelectorAll('#messages li.message')).map(li => ({
                   id: li.dataset.id ?? null,
                   from: li.querySelector('.from')?.textContent ?? null,
+                  fromId: li.dataset.from ?? null,
                   text: li.querySelector('.text')?.textContent ?? null,
                   own: li.classList.contains('own'),
                 }))""");
         return rows.stream()
-                .map(r -> new Shown((String) r.get("id"), (String) r.get("from"), (String) r.get("text"),
+                .map(r -> new Shown((String) r.get("id"), (String) r.get("from"), (String) r.get("fromId"), (String) r.get("text"),
                         Boolean.TRUE.equals(r.get("own"))))
                 .toList();
     }

@@ -1,0 +1,248 @@
+package io.chatrelay.broker.redis;
+
+import io.chatrelay.broker.PresenceEntry;
+import io.chatrelay.broker.PresenceStore;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Presence on Redis. Per topic (keys sharing the topic's hash tag, so one shard holds them): a
+ * sorted set of {@code member|node} entries scored by expiry in Redis server time (gateways'
+ * clocks do not matter), a hash counting each member's entries and a hash of display names, so
+ * that a join, a leave and a refresh cost the same in a room of ten and of ten thousand. Sets name the topics
+ * with entries, for the sweep, with a lock key each that lets one node sweep them at a time: one set for a
+ * single Redis; in a cluster one per range of slots, kept on the shard of that range
+ * ({@link RedisKeys#presenceTopics(int)}).
+ *
+ * <p>A shard that is down fails only what lives there: listing a topic for the sweep is best
+ * effort (the next refresh lists it again); a refresh and a sweep carry on with the topics and
+ * buckets they reach, and fail only when they reach none.
+ *
+ * <p>Each Redis command is its own {@link RedisBroker#call} (which may retry a command Lettuce
+ * rejected unsent), never a chain of them: a retried chain would run its first, non-idempotent
+ * commands twice.
+ */
+public final class RedisPresenceStore implements PresenceStore {
+    private static final System.Logger LOG = System.getLogger(RedisPresenceStore.class.getName());
+    /** Expired entries removed per topic and script call, so that no sweep blocks Redis long. */
+    private static final int SWEEP_BATCH = 500;
+
+    /**
+     * This node's presence settings.
+     *
+     * @param node  this gateway's node id (no {@code |})
+     * @param ttl   life of an entry without refresh
+     * @param sweep how often nodes sweep; one node's sweep holds the lock this long at most
+     */
+    public record Settings(String node, Duration ttl, Duration sweep) {
+        /** Validates. */
+        public Settings {
+            Objects.requireNonNull(node, "node");
+            if (node.isEmpty() || node.indexOf('|') >= 0) {
+                throw new IllegalArgumentException("node must be non-empty without '|'");
+            }
+            if (ttl.isNegative() || ttl.isZero() || sweep.isNegative() || sweep.isZero()) {
+                throw new IllegalArgumentException("ttl and sweep must be positive");
+            }
+        }
+    }
+
+    private final RedisBroker broker;
+    private final RedisKeys keys;
+    private final Settings settings;
+
+    RedisPresenceStore(RedisBroker broker, RedisKeys keys, Settings settings) {
+        this.broker = broker;
+        this.keys = keys;
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    private String[] keysOf(String topic) {
+        return new String[] {keys.presence(topic), keys.presenceCounts(topic), keys.presenceNames(topic), keys.presenceIndex(topic)};
+    }
+
+    /** Puts a topic into the sweep's set; after the topic's entry was written (see {@link #sweepTopic}). */
+    private CompletionStage<Long> listTopic(String topic) {
+        return broker.call(redis -> redis.sadd(keys.presenceTopics(keys.sweepBucket(topic)), topic));
+    }
+
+    /** {@link #listTopic}, best effort: a failure is logged and the next refresh lists the topic again. */
+    private CompletionStage<Void> listTopicSoon(String topic) {
+        return listTopic(topic).handle((n, error) -> {
+            if (error != null) {
+                LOG.log(System.Logger.Level.DEBUG, "event=presence_list_failed topic={0} error={1}", topic, error.toString());
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<Change> join(String topic, String member, String name) {
+        return broker.<List<Object>>call(redis -> broker.scripts.run(LuaScript.PRESENCE_ADD, redis, RedisBroker.inOrder(topic, member), ScriptOutputType.MULTI, keysOf(topic), member,
+                        settings.node(), Long.toString(settings.ttl().toMillis()), name))
+                .thenCompose(result -> listTopicSoon(topic).thenApply(v -> change(result)));
+    }
+
+    @Override
+    public CompletionStage<Change> leave(String topic, String member) {
+        return broker.<List<Object>>call(redis -> broker.scripts.run(LuaScript.PRESENCE_REMOVE, redis, RedisBroker.inOrder(topic, member), ScriptOutputType.MULTI, keysOf(topic),
+                member, settings.node(), "0")).thenApply(RedisPresenceStore::change);
+    }
+
+    /** A presence script's {changed, members after}. */
+    private static Change change(List<Object> result) {
+        return new Change((Long) result.get(0) == 1L, (Long) result.get(1));
+    }
+
+    @Override
+    public CompletionStage<Void> release(String topic, String member, long graceMillis) {
+        return broker.<List<Object>>call(redis -> broker.scripts.run(LuaScript.PRESENCE_REMOVE, redis, RedisBroker.inOrder(topic, member), ScriptOutputType.MULTI, keysOf(topic),
+                member, settings.node(), Long.toString(Math.max(1, graceMillis)))).thenApply(n -> null);
+    }
+
+    @Override
+    public CompletionStage<List<PresenceEntry>> refresh(Collection<PresenceEntry> entries) {
+        Map<String, List<PresenceEntry>> byTopic = new LinkedHashMap<>();
+        entries.forEach(e -> byTopic.computeIfAbsent(e.topic(), t -> new ArrayList<>()).add(e));
+        List<PresenceEntry> back = Collections.synchronizedList(new ArrayList<>());
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        byTopic.forEach((topic, members) -> {
+            List<String> args = new ArrayList<>(2 * members.size() + 2);
+            args.add(settings.node());
+            args.add(Long.toString(settings.ttl().toMillis()));
+            Map<String, String> names = new LinkedHashMap<>();
+            members.forEach(e -> {
+                args.add(e.member());
+                args.add(e.name());
+                names.put(e.member(), e.name());
+            });
+            all.add(broker.<List<Object>>call(redis -> broker.scripts.run(LuaScript.PRESENCE_REFRESH, redis, null, ScriptOutputType.MULTI,
+                            keysOf(topic), args.toArray(String[]::new)))
+                    .thenAccept(result -> result.forEach(m -> back.add(new PresenceEntry(topic, (String) m, names.get((String) m)))))
+                    .thenCompose(v -> listTopicSoon(topic)).toCompletableFuture());
+        });
+        return whatSucceeded(all, "refresh").thenApply(v -> List.copyOf(back));
+    }
+
+    /**
+     * Completes when all parts did; fails only when every part failed (with the first failure),
+     * otherwise logs how many failed: the parts on a shard that is down must not fail the others.
+     */
+    private static CompletionStage<Void> whatSucceeded(List<CompletableFuture<Void>> parts, String what) {
+        return CompletableFuture.allOf(parts.stream().map(f -> f.handle((v, e) -> e)).toArray(CompletableFuture[]::new))
+                .thenCompose(v -> {
+                    List<Throwable> failed = parts.stream().map(f -> f.handle((ok, e) -> e).join()).filter(Objects::nonNull).toList();
+                    if (failed.isEmpty()) {
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    if (failed.size() == parts.size()) {
+                        return CompletableFuture.failedFuture(failed.getFirst());
+                    }
+                    LOG.log(System.Logger.Level.WARNING, "event=presence_{0}_partly_failed failed={1} of={2} error={3}", what,
+                            String.valueOf(failed.size()), String.valueOf(parts.size()), failed.getFirst().toString());
+                    return CompletableFuture.completedFuture(null);
+                });
+    }
+
+    @Override
+    public CompletionStage<List<PresenceEntry>> members(String topic) {
+        return broker.call(redis -> redis.hgetall(keys.presenceNames(topic))).thenApply(names -> {
+            List<PresenceEntry> sorted = new ArrayList<>(names.size());
+            new java.util.TreeMap<>(names).forEach((member, name) -> sorted.add(new PresenceEntry(topic, member, name)));
+            return sorted;
+        });
+    }
+
+    /** A page from the index (ZRANGE BYLEX) and the names of its members (HMGET): two reads, each bounded by the page. */
+    @Override
+    public CompletionStage<List<PresenceEntry>> members(String topic, String after, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1");
+        }
+        io.lettuce.core.Range<String> range = io.lettuce.core.Range.from(
+                after == null ? io.lettuce.core.Range.Boundary.unbounded() : io.lettuce.core.Range.Boundary.excluding(after),
+                io.lettuce.core.Range.Boundary.unbounded());
+        return broker.call(redis -> redis.zrangebylex(keys.presenceIndex(topic), range, io.lettuce.core.Limit.create(0, limit)))
+                .thenCompose(ids -> ids.isEmpty() ? java.util.concurrent.CompletableFuture.completedFuture(List.<PresenceEntry>of())
+                        : broker.call(redis -> redis.hmget(keys.presenceNames(topic), ids.toArray(String[]::new))).thenApply(names -> {
+                            List<PresenceEntry> page = new ArrayList<>(ids.size());
+                            for (int i = 0; i < ids.size(); i++) {
+                                String name = names.get(i).getValueOrElse(ids.get(i));
+                                page.add(new PresenceEntry(topic, ids.get(i), name));
+                            }
+                            return page;
+                        }));
+    }
+
+    @Override
+    public CompletionStage<Long> count(String topic) {
+        return broker.call(redis -> redis.hlen(keys.presenceCounts(topic)));
+    }
+
+    @Override
+    public CompletionStage<Sweep> sweepTopics() {
+        List<PresenceEntry> gone = Collections.synchronizedList(new ArrayList<>());
+        Set<String> emptied = ConcurrentHashMap.newKeySet();
+        List<CompletableFuture<Void>> buckets = new ArrayList<>();
+        for (int bucket = 0; bucket < keys.sweepBuckets(); bucket++) {
+            buckets.add(sweepBucket(bucket, gone, emptied).toCompletableFuture());
+        }
+        return whatSucceeded(buckets, "sweep").thenApply(v -> new Sweep(List.copyOf(gone), emptied));
+    }
+
+    /** Sweeps the topics of one bucket if this node gets the bucket's lock. */
+    private CompletionStage<Void> sweepBucket(int bucket, List<PresenceEntry> gone, Set<String> emptied) {
+        return broker.call(redis -> redis.set(keys.sweepLock(bucket), settings.node(), SetArgs.Builder.nx().px(settings.sweep().toMillis())))
+                .thenCompose(ok -> "OK".equals(ok)
+                        ? broker.call(redis -> redis.smembers(keys.presenceTopics(bucket)))
+                                .thenCompose(topics -> sweepTopics(topics, gone, emptied))
+                        : CompletableFuture.completedFuture(null));
+    }
+
+    private CompletionStage<Void> sweepTopics(Collection<String> topics, List<PresenceEntry> gone, Set<String> emptied) {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (String topic : topics) {
+            all.add(sweepTopic(topic, gone, emptied).toCompletableFuture());
+        }
+        return all.isEmpty() ? CompletableFuture.completedFuture(null) : whatSucceeded(all, "sweep");
+    }
+
+    /**
+     * Sweeps one topic in batches until no expired entry is left. A topic found empty leaves the
+     * sweep's set; since that SREM cannot be atomic with the script (another hash slot), it is
+     * followed by a check that adds the topic back if an entry appeared meanwhile. Together with
+     * add and refresh writing their entry before their SADD, every interleaving ends with a topic
+     * that has entries in the set.
+     */
+    private CompletionStage<Void> sweepTopic(String topic, List<PresenceEntry> gone, Set<String> emptied) {
+        return broker.<List<Object>>call(redis -> broker.scripts.run(LuaScript.PRESENCE_SWEEP, redis, null, ScriptOutputType.MULTI, keysOf(topic),
+                Integer.toString(SWEEP_BATCH))).thenCompose(result -> {
+                    for (int i = 3; i + 1 < result.size(); i += 2) {
+                        gone.add(new PresenceEntry(topic, (String) result.get(i), (String) result.get(i + 1)));
+                    }
+                    if (result.size() > 3 && (Long) result.get(2) == 0L) {
+                        emptied.add(topic);
+                    }
+                    if ((Long) result.get(0) == 0L) {
+                        return broker.call(redis -> redis.srem(keys.presenceTopics(keys.sweepBucket(topic)), topic))
+                                .thenCompose(n -> broker.call(redis -> redis.exists(keys.presence(topic))))
+                                .thenCompose(left -> left > 0 ? listTopic(topic) : CompletableFuture.completedFuture(0L))
+                                .thenApply(n -> (Void) null);
+                    }
+                    return (Long) result.get(1) == 1L ? sweepTopic(topic, gone, emptied) : CompletableFuture.<Void>completedFuture(null);
+                });
+    }
+}
