@@ -249,7 +249,7 @@ export class ChatView {
   updateMessages(changed, state, conv) {
     for (const { message } of changed) {
       const li = this._li(message.id);
-      if (li) li.replaceWith(messageItem(message, state, conv));
+      if (li) this._redraw(li, message, state, conv);
       this._refreshQuotesOf(message.id, state, conv);
     }
   }
@@ -259,8 +259,17 @@ export class ChatView {
     for (const li of this.els.messages.querySelectorAll('li.message')) {
       if (li.dataset.replyTo !== id) continue;
       const m = conv.timeline.get(li.dataset.id);
-      if (m) li.replaceWith(messageItem(m, state, conv));
+      if (m) this._redraw(li, m, state, conv);
     }
+  }
+
+  /** Replaces a message's item; a reaction palette the user opened stays open under the pointer. */
+  _redraw(li, message, state, conv) {
+    const item = messageItem(message, state, conv);
+    const open = li.querySelector('.palette:not([hidden])');
+    const palette = item.querySelector('.palette');
+    if (open && palette) palette.hidden = false;
+    li.replaceWith(item);
   }
 
   /** The user's own messages not acknowledged yet, after the messages. */

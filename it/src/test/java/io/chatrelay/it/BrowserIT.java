@@ -449,10 +449,14 @@ class BrowserIT {
         }
         assertThat(alice.messagesWithText(edited)).as("edited in place, not a new message").hasSize(1);
 
-        // reactions: both 👍 (2, mine at each), bob 🎉 and takes it back
+        // reactions: both 👍 (2, mine at each), bob 🎉 and takes it back. Bob opens his palette
+        // first: alice's reaction redraws the message under it, and the palette stays open
+        bob.act(id, "react-toggle");
         alice.react(id, "👍");
         assertThat(alice.reaction(id, "👍")).hasAttribute("data-count", "1");
-        bob.react(id, "👍");
+        assertThat(bob.reaction(id, "👍")).hasAttribute("data-count", "1");
+        assertThat(bob.message(id).locator(".palette")).isVisible();
+        bob.message(id).locator(".palette .pick[data-emoji=\"👍\"]").click();
         bob.react(id, "🎉");
         for (ChatPage p : List.of(alice, bob)) {
             assertThat(p.reaction(id, "👍")).hasAttribute("data-count", "2");
