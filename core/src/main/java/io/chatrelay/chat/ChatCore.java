@@ -38,6 +38,8 @@ import java.util.Objects;
  */
 public final class ChatCore implements BrokerListener, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ChatCore.class.getName());
+    /** Why a session whose turn did not come is closed (1013). */
+    static final String BUSY = "gateway busy: reconnect later";
 
     private final ChatSettings settings;
     private final Broker broker;
@@ -47,6 +49,7 @@ public final class ChatCore implements BrokerListener, AutoCloseable {
     private final Sessions sessions;
     private final LocalRooms rooms;
     private final PresenceTracker presence;
+    private final Arrivals arrivals;
     private final Joins joins;
     private final Messaging messaging;
     private final Posting posting;
@@ -90,7 +93,9 @@ public final class ChatCore implements BrokerListener, AutoCloseable {
         this.sessions = new Sessions(settings.limits().maxConnections(), settings.limits().maxPerUser());
         this.rooms = new LocalRooms(broker, settings.brokerTimeout(), metrics);
         this.presence = new PresenceTracker(broker, store, rooms, settings.presence(), settings.brokerTimeout(), events);
-        this.joins = new Joins(broker, rooms, presence, security.authorizer(), backend.reads(), backend.moderation(), hooks, settings);
+        this.arrivals = new Arrivals(settings.limits().arrivals(), settings.limits().arrivalWait());
+        this.joins = new Joins(broker, rooms, presence, security.authorizer(), backend.reads(), backend.moderation(), hooks, settings,
+                arrivals);
         this.expiries = new Expiries(this::expired);
         this.posting = new Posting(broker, users, settings, System::currentTimeMillis, events);
         this.messaging = new Messaging(broker, posting, backend.reads(), store, rooms, settings, metrics, System::currentTimeMillis,
@@ -152,6 +157,19 @@ public final class ChatCore implements BrokerListener, AutoCloseable {
             case NONE -> {
             }
         }
+        if (!arrivals.inTurn(() -> welcome(session, resume))) {
+            // the gateway is busy with others arriving (after another gateway died): this one
+            // comes back later, or to another gateway, and resumes where it was
+            sessions.remove(session);
+            metrics.refused();
+            session.out().close(CloseCode.OVERLOAD, BUSY, true);
+            return false;
+        }
+        return true;
+    }
+
+    /** An admitted session's welcome, inbox, resumed rooms and default room (in its turn). */
+    private void welcome(Session session, Map<String, String> resume) {
         metrics.sessionOpened();
         expiries.schedule(session);
         users.seen(session.user());
@@ -180,7 +198,6 @@ public final class ChatCore implements BrokerListener, AutoCloseable {
                 error(session, e);
             }
         });
-        return true;
     }
 
     /**
@@ -224,7 +241,11 @@ public final class ChatCore implements BrokerListener, AutoCloseable {
     public void handle(Session session, ClientFrame frame) throws ProtocolException {
         switch (frame) {
             case ClientFrame.Hello h -> throw new ProtocolException(ErrorCode.BAD_FRAME, "hello only as the first frame", h.ref());
-            case ClientFrame.Join j -> joins.join(session, j.room(), j.since(), j.token(), j.ref());
+            case ClientFrame.Join j -> {
+                if (!arrivals.inTurn(() -> joins.join(session, j.room(), j.since(), j.token(), j.ref()))) {
+                    session.out().close(CloseCode.OVERLOAD, BUSY, true);
+                }
+            }
             case ClientFrame.Refresh r -> refresh(session, r);
             case ClientFrame.Leave l -> joins.leave(session, l.room());
             case ClientFrame.SendRoom s -> messaging.sendToRoom(session, s);
@@ -342,6 +363,15 @@ public final class ChatCore implements BrokerListener, AutoCloseable {
      */
     public Sessions sessions() {
         return sessions;
+    }
+
+    /**
+     * The pacing of sessions opening and joining.
+     *
+     * @return the pacer
+     */
+    public Arrivals arrivals() {
+        return arrivals;
     }
 
     /**

@@ -30,6 +30,27 @@ public final class RecordingRecipient implements Recipient {
     private volatile CloseCode closed;
     private volatile boolean roomAvailable = true;
     private final AtomicBoolean awaited = new AtomicBoolean();
+    private volatile Runnable beforeReply;
+    private volatile Runnable beforeAwaitRoom;
+
+    /**
+     * Runs an action once, on the replying thread, before the next reply is recorded (to hold
+     * the session there).
+     *
+     * @param action the action
+     */
+    public void beforeNextReply(Runnable action) {
+        beforeReply = action;
+    }
+
+    /**
+     * Runs an action once, on the recovering thread, when a recovery next waits for room.
+     *
+     * @param action the action
+     */
+    public void beforeNextAwaitRoom(Runnable action) {
+        beforeAwaitRoom = action;
+    }
 
     @Override
     public void deliver(String frame, boolean droppable) {
@@ -41,6 +62,11 @@ public final class RecordingRecipient implements Recipient {
 
     @Override
     public void reply(String frame) {
+        Runnable before = beforeReply;
+        if (before != null) {
+            beforeReply = null;
+            before.run();
+        }
         if (closed == null) {
             record(frame);
         }
@@ -58,6 +84,11 @@ public final class RecordingRecipient implements Recipient {
     @Override
     public boolean awaitRoom(Duration timeout) {
         awaited.set(true);
+        Runnable before = beforeAwaitRoom;
+        if (before != null) {
+            beforeAwaitRoom = null;
+            before.run();
+        }
         return roomAvailable && closed == null;
     }
 

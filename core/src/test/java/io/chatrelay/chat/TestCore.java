@@ -20,7 +20,7 @@ public final class TestCore implements AutoCloseable {
     private final ChatCore core;
 
     /**
-     * Settings for tests: 200 characters of text, 4 rooms, 100 connections, history of 1000 with
+     * Settings for tests: 200 characters of text, 4 rooms, 100 connections, 16 arrivals at once (5 s wait), history of 1000 with
      * pages of {@code pageBytes}, presence ttl 2 s / refresh 500 ms / sweep 200 ms / linger 300 ms.
      *
      * @param maxConnections connection cap
@@ -28,7 +28,7 @@ public final class TestCore implements AutoCloseable {
      * @return the settings
      */
     public static ChatSettings settings(int maxConnections, int pageBytes) {
-        return new ChatSettings("node-a", "lobby", new ChatSettings.Limits(200, 4, maxConnections, 3),
+        return new ChatSettings("node-a", "lobby", new ChatSettings.Limits(200, 4, maxConnections, 3, 16, Duration.ofSeconds(5)),
                 new ChatSettings.History(1000, 50, pageBytes, Duration.ofDays(7), Duration.ofDays(30)),
                 new ChatSettings.Presence(Duration.ofSeconds(2), Duration.ofMillis(500), Duration.ofMillis(200),
                         Duration.ofMillis(300)),

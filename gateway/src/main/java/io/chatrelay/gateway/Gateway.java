@@ -72,6 +72,8 @@ public final class Gateway implements AutoCloseable {
         metrics.gauge("chat_sessions", "admitted sessions", () -> core.sessions().count());
         metrics.gauge("chat_connections", "open WebSocket connections", ws::connectionCount);
         metrics.gauge("chat_rooms", "rooms with local members", () -> core.rooms().roomCount());
+        metrics.gauge("chat_arrivals_waiting", "sessions waiting for their turn to open or join (a reconnect storm)",
+                () -> core.arrivals().waiting());
         this.nodes = new NodeDirectory(backend.presence(), config.nodeId(), this::snapshot);
         this.rebalancer = new Rebalancer(core, config.nodeId(), nodes::all, config.rebalance(), metrics.registry());
         this.api = new ServerApi(core.api(), config.admin().apiKeys(), nodes, backend.events());

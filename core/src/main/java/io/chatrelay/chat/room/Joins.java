@@ -7,6 +7,7 @@ import io.chatrelay.broker.Moderation;
 import io.chatrelay.broker.ReadState;
 import io.chatrelay.broker.StoredFrame;
 import io.chatrelay.broker.Await;
+import io.chatrelay.chat.Arrivals;
 import io.chatrelay.chat.ChatHooks;
 import io.chatrelay.chat.ChatSettings;
 import io.chatrelay.chat.CloseCode;
@@ -51,6 +52,7 @@ public final class Joins {
     private final Moderation moderation;
     private final ChatHooks hooks;
     private final ChatSettings settings;
+    private final Arrivals arrivals;
 
     /**
      * Creates the join logic.
@@ -63,9 +65,11 @@ public final class Joins {
      * @param moderation bans (a banned user may not join) and mutes
      * @param hooks      the application's join hook (rooms whose policy is {@code hook})
      * @param settings   settings
+     * @param arrivals   the gateway's pacing of joins: a join steps out of its turn while it waits
+     *                   for the application's hook or for its client to read
      */
     public Joins(Broker broker, LocalRooms rooms, PresenceTracker presence, Authorizer authorizer, ReadState reads,
-                 Moderation moderation, ChatHooks hooks, ChatSettings settings) {
+                 Moderation moderation, ChatHooks hooks, ChatSettings settings, Arrivals arrivals) {
         this.broker = broker;
         this.rooms = rooms;
         this.presence = presence;
@@ -74,6 +78,7 @@ public final class Joins {
         this.moderation = moderation;
         this.hooks = hooks;
         this.settings = settings;
+        this.arrivals = arrivals;
     }
 
     /**
@@ -101,7 +106,7 @@ public final class Joins {
         }
         Authorizer.Decision decision = authorizer.mayJoin(session.identity(), room, token);
         if (decision.askHook()) {
-            ChatHooks.Verdict verdict = hooks.beforeJoin(session.identity(), room);
+            ChatHooks.Verdict verdict = arrivals.outside(() -> hooks.beforeJoin(session.identity(), room));
             if (!verdict.allowed()) {
                 throw new ProtocolException(ErrorCode.FORBIDDEN, verdict.reason() == null ? "refused by the application" : verdict.reason(),
                         ref);
@@ -304,7 +309,7 @@ public final class Joins {
             for (StoredFrame f : pending) {
                 if (sent >= settings.history().pageBytes()) {
                     sent = 0;
-                    if (!session.out().awaitRoom(PACE_TIMEOUT)) {
+                    if (!arrivals.outside(() -> session.out().awaitRoom(PACE_TIMEOUT))) {
                         LOG.log(Level.INFO, "event=recovery_stalled session={0} room={1}", session.id(), room);
                         session.out().close(CloseCode.OVERLOAD, "not reading: reconnect and recover with since", false);
                         membership.goLive(last);

@@ -57,7 +57,7 @@ public final class ConfigLoader {
                 nodeId(str(c, "node-id")),
                 str(c, "default-room"),
                 new ChatSettings.Limits(num(c, "limits.max-text"), num(c, "limits.max-rooms"), num(c, "limits.max-connections"),
-                        num(c, "limits.max-connections-per-user")),
+                        num(c, "limits.max-connections-per-user"), num(c, "limits.arrivals"), dur(c, "limits.arrival-wait")),
                 new ChatSettings.History(num(c, "history.max-len"), num(c, "history.join-limit"), num(c, "history.page-bytes"),
                         dur(c, "history.room-ttl"), dur(c, "history.direct-ttl"), dur(c, "history.min-age"),
                         num(c, "history.max-len-hard")),

@@ -22,6 +22,8 @@ public final class EnvMapping {
             "CHAT_MAX_CONNECTIONS", "chat.limits.max-connections",
             "CHAT_MAX_CONNECTIONS_PER_USER", "chat.limits.max-connections-per-user",
             "CHAT_MAX_CONNECTIONS_PER_ADDRESS", "chat.limits.max-connections-per-address",
+            "CHAT_ARRIVALS", "chat.limits.arrivals",
+            "CHAT_ARRIVAL_WAIT", "chat.limits.arrival-wait",
             "CHAT_TRUSTED_PROXIES", "chat.trusted-proxies",
             "CHAT_RATE_PER_SECOND", "chat.limits.rate-per-second",
             "CHAT_RATE_BURST", "chat.limits.rate-burst",

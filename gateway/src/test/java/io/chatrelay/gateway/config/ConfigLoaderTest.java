@@ -45,6 +45,8 @@ class ConfigLoaderTest {
             new Override("CHAT_MAX_CONNECTIONS", "1234", c -> c.chat().limits().maxConnections(), 1234),
             new Override("CHAT_MAX_CONNECTIONS_PER_USER", "3", c -> c.chat().limits().maxPerUser(), 3),
             new Override("CHAT_MAX_CONNECTIONS_PER_ADDRESS", "77", c -> c.transport().maxPerAddress(), 77),
+            new Override("CHAT_ARRIVALS", "5", c -> c.chat().limits().arrivals(), 5),
+            new Override("CHAT_ARRIVAL_WAIT", "PT3S", c -> c.chat().limits().arrivalWait(), Duration.ofSeconds(3)),
             new Override("CHAT_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.2", c -> c.transport().trustedProxies(), List.of("10.0.0.1", "10.0.0.2")),
             new Override("CHAT_RATE_PER_SECOND", "11", c -> c.transport().ratePerSecond(), 11),
             new Override("CHAT_RATE_BURST", "33", c -> c.transport().rateBurst(), 33),
@@ -114,7 +116,7 @@ class ConfigLoaderTest {
         assertThat(c.redis().prefix()).isEqualTo("chat");
         assertThat(c.redis().timeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.chat().defaultRoom()).isEqualTo("lobby");
-        assertThat(c.chat().limits()).isEqualTo(new ChatSettings.Limits(4096, 32, 15000, 20));
+        assertThat(c.chat().limits()).isEqualTo(new ChatSettings.Limits(4096, 32, 15000, 20, 16, Duration.ofSeconds(10)));
         assertThat(c.transport()).isEqualTo(new GatewayConfig.Transport(65536, 20, 40, 1024, 1048576, 200, List.of()));
         assertThat(c.chat().history()).isEqualTo(new ChatSettings.History(1000, 50, 262144, Duration.ofDays(7), Duration.ofDays(30),
                 Duration.ofMinutes(5), 50000));
