@@ -44,7 +44,19 @@ abstract class StormLink {
         final LongAdder badFrames = new LongAdder();
         final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
         final Map<String, LongAdder> closeCodes = new ConcurrentHashMap<>();
+        /**
+         * Delivery latency of live messages to the members that stayed connected (never
+         * reconnected), in µs at the resolution of the message's {@code ts} (ms): what the
+         * storm costs the clients it does not concern. Read per window.
+         */
+        final org.HdrHistogram.Recorder live = new org.HdrHistogram.Recorder(TimeUnit.HOURS.toMicros(1), 3);
         volatile String firstError;
+
+        /** A live message's latency, from its {@code ts} (epoch ms, the gateway's clock: this machine's). */
+        void live(long ts) {
+            long ms = System.currentTimeMillis() - ts;
+            live.recordValue(Math.min(TimeUnit.HOURS.toMillis(1) - 1, Math.max(0, ms)) * 1000);
+        }
 
         void failed(String why) {
             failedAttempts.increment();

@@ -72,6 +72,9 @@ final class StormMember extends StormLink {
             case "message" -> {
                 if (roomName.equals(f.path("room").asText())) {
                     record(f, nanos);
+                    if (welcomes == 1 && f.has("ts")) {
+                        ctx.stats().live(f.path("ts").asLong());
+                    }
                 }
             }
             case "joined" -> {

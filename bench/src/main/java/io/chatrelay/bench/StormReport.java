@@ -27,6 +27,8 @@ final class StormReport {
     private final Map<String, Map<String, Integer>> distributions = new LinkedHashMap<>();
     private final Map<String, Map<String, Double>> windows = new LinkedHashMap<>();
     private final Map<String, Double> windowSeconds = new LinkedHashMap<>();
+    /** Live delivery latency to the members that stayed connected, per window. */
+    private final Map<String, Histogram> live = new LinkedHashMap<>();
     private final Histogram recovery = new Histogram(TimeUnit.HOURS.toMicros(1), 3);
     /** From the kill to the first welcome, and to the first joined with recovered:true, of the affected. */
     private final Histogram welcome = new Histogram(TimeUnit.HOURS.toMicros(1), 3);
@@ -52,6 +54,7 @@ final class StormReport {
     }
 
     void window(String name, CpuSampler.Sample a, CpuSampler.Sample b) {
+        live.put(name, stats.live.getIntervalHistogram());
         windows.put(name, CpuSampler.cores(a, b));
         windowSeconds.put(name, (b.wallNanos() - a.wallNanos()) / 1e9);
     }
@@ -187,6 +190,8 @@ final class StormReport {
                 }
             });
         });
+        ObjectNode latency = r.putObject("liveLatencyMsOfStayers");
+        live.forEach((w, h) -> percentiles(latency.putObject(w), h));
         ObjectNode secs = r.putObject("windowSeconds");
         windowSeconds.forEach((k, v) -> secs.put(k, round(v)));
         r.put("cpus", ProcStats.cpus());
@@ -232,6 +237,8 @@ final class StormReport {
                     .append(v.isNaN() ? "-" : String.format(Locale.ROOT, "%.2f", v)));
             line(b, "cpu cores, %s (%.1f s):%s", w, windowSeconds.get(w), c);
         });
+        live.forEach((w, h) -> line(b, "live delivery latency to members that stayed connected, %s: p50 %.0f ms, p99 %.0f ms, "
+                + "max %.0f ms (%d deliveries)", w, ms(h, 50), ms(h, 99), ms(h, 100), h.getTotalCount()));
         if (stats.firstError != null) {
             line(b, "first error: %s", stats.firstError);
         }

@@ -104,6 +104,7 @@ final class StormRun {
             var sampler = timer.scheduleAtFixedRate(timeline::sample, 0, 250, TimeUnit.MILLISECONDS);
 
             CpuSampler.Sample steady0 = cpu.sample();
+            stats.live.reset();
             marks.publishStart = steady0.wallNanos();
             publishing = true;
             Thread sender = Thread.ofPlatform().name("storm-sender").start(this::sendLoop);

@@ -41,5 +41,10 @@ class StormSmokeTest {
         assertThat(r.path("distribution").path("end").path("storm-smoke").asInt()).isEqualTo(40);
         assertThat(r.path("cpuCores").path("steady").path("storm-smoke").asDouble()).isGreaterThan(0);
         assertThat(r.path("cpuCores").has("storm")).isFalse();
+        // every member stayed: each of its live messages counts, in the window it came
+        JsonNode live = r.path("liveLatencyMsOfStayers");
+        assertThat(live.path("steady").path("count").asLong() + live.path("after").path("count").asLong())
+                .isBetween(r.path("expectedIds").asLong() / 2, r.path("expectedIds").asLong());
+        assertThat(live.path("steady").path("p50").asDouble()).isBetween(0.0, 5_000.0);
     }
 }
