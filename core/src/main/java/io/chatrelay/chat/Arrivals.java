@@ -6,10 +6,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Paces arrivals on this gateway: at most {@code concurrency} sessions opening (welcome, inbox,
- * the rooms they resume) or joining a room at once, the others waiting their turn in arrival
- * order, each for at most {@code maxWait}. After a gateway dies, its clients all come back at
- * once; paced, they are served one batch after the other, so the first are back early instead of
- * all of them late, and live traffic (sends, deliveries: never paced) keeps its share of the CPU.
+ * the rooms they resume) at once, and at most {@code concurrency} sessions joining a room at
+ * once, the others waiting their turn in arrival order, each for at most {@code maxWait}. After
+ * a gateway dies, its clients all come back at once; paced, they are served one batch after the
+ * other, so the first are back early instead of all of them late, and live traffic (sends,
+ * deliveries: never paced) keeps its share of the CPU. Opens and joins wait in separate lines
+ * ({@link Lane}): a client that was just welcomed and joins its rooms next does not wait again
+ * behind every client that arrived after it.
  *
  * <p>A session steps out of its turn while it waits on something that is not this gateway's work
  * ({@link #outside}: its own client reading a recovery backlog, the application's join hook), so
@@ -17,14 +20,23 @@ import java.util.concurrent.TimeUnit;
  * a turn is bounded (broker calls by their timeout), so every turn ends.
  */
 public final class Arrivals {
-    private final Semaphore turns;
+    /** The two lines. */
+    public enum Lane {
+        /** Sessions opening. */
+        OPEN,
+        /** Sessions joining a room. */
+        JOIN
+    }
+
+    private final Semaphore[] lanes;
     private final long maxWaitNanos;
-    private final ThreadLocal<Boolean> holding = new ThreadLocal<>();
+    /** The line whose turn this thread holds, if any. */
+    private final ThreadLocal<Semaphore> holding = new ThreadLocal<>();
 
     /**
      * Creates the pacer.
      *
-     * @param concurrency sessions served at once, at least 1
+     * @param concurrency sessions served at once in each line, at least 1
      * @param maxWait     how long one waits for its turn at most
      */
     public Arrivals(int concurrency, Duration maxWait) {
@@ -34,7 +46,7 @@ public final class Arrivals {
         if (maxWait.isNegative()) {
             throw new IllegalArgumentException("arrival wait must not be negative");
         }
-        this.turns = new Semaphore(concurrency, true);
+        this.lanes = new Semaphore[] {new Semaphore(concurrency, true), new Semaphore(concurrency, true)};
         this.maxWaitNanos = maxWait.toNanos();
     }
 
@@ -50,18 +62,20 @@ public final class Arrivals {
     }
 
     /**
-     * Runs work in this thread's turn; a thread already in its turn runs it at once.
+     * Runs work in this thread's turn in a line; a thread already in its turn runs it at once.
      *
+     * @param lane the line
      * @param work the work
      * @param <E>  what the work throws
      * @return {@code false} when the turn did not come within the wait (the work did not run)
      * @throws E what the work throws
      */
-    public <E extends Exception> boolean inTurn(Work<E> work) throws E {
-        if (Boolean.TRUE.equals(holding.get())) {
+    public <E extends Exception> boolean inTurn(Lane lane, Work<E> work) throws E {
+        if (holding.get() != null) {
             work.run();
             return true;
         }
+        Semaphore turns = lanes[lane.ordinal()];
         try {
             if (!turns.tryAcquire(maxWaitNanos, TimeUnit.NANOSECONDS)) {
                 return false;
@@ -70,7 +84,7 @@ public final class Arrivals {
             Thread.currentThread().interrupt();
             return false;
         }
-        holding.set(Boolean.TRUE);
+        holding.set(turns);
         try {
             work.run();
             return true;
@@ -101,7 +115,8 @@ public final class Arrivals {
      * @return what it yielded
      */
     public <T> T outside(Wait<T> wait) {
-        if (!Boolean.TRUE.equals(holding.get())) {
+        Semaphore turns = holding.get();
+        if (turns == null) {
             return wait.get();
         }
         holding.remove();
@@ -110,7 +125,7 @@ public final class Arrivals {
             return wait.get();
         } finally {
             turns.acquireUninterruptibly();
-            holding.set(Boolean.TRUE);
+            holding.set(turns);
         }
     }
 
@@ -120,6 +135,6 @@ public final class Arrivals {
      * @return the number waiting
      */
     public int waiting() {
-        return turns.getQueueLength();
+        return lanes[0].getQueueLength() + lanes[1].getQueueLength();
     }
 }

@@ -157,7 +157,7 @@ public final class ChatCore implements BrokerListener, AutoCloseable {
             case NONE -> {
             }
         }
-        if (!arrivals.inTurn(() -> welcome(session, resume))) {
+        if (!arrivals.inTurn(Arrivals.Lane.OPEN, () -> welcome(session, resume))) {
             // the gateway is busy with others arriving (after another gateway died): this one
             // comes back later, or to another gateway, and resumes where it was
             sessions.remove(session);
@@ -242,7 +242,7 @@ public final class ChatCore implements BrokerListener, AutoCloseable {
         switch (frame) {
             case ClientFrame.Hello h -> throw new ProtocolException(ErrorCode.BAD_FRAME, "hello only as the first frame", h.ref());
             case ClientFrame.Join j -> {
-                if (!arrivals.inTurn(() -> joins.join(session, j.room(), j.since(), j.token(), j.ref()))) {
+                if (!arrivals.inTurn(Arrivals.Lane.JOIN, () -> joins.join(session, j.room(), j.since(), j.token(), j.ref()))) {
                     session.out().close(CloseCode.OVERLOAD, BUSY, true);
                 }
             }

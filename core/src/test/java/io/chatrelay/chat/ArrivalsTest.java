@@ -115,17 +115,43 @@ class ArrivalsTest {
     @Test
     void aJoinWhoseTurnDoesNotComeInTimeClosesWith1013AndJoinsNothing() throws Exception {
         chat = new TestCore(paced(1, Duration.ofMillis(200), 262_144));
+        Client holder = chat.connect("holder");
+        holder.out().next("joined");
         Client early = chat.connect("early");
         early.out().next("joined");
+        // the holder's join stops inside its turn, at its joined
         CountDownLatch release = new CountDownLatch(1);
-        Opening held = openHeld("held", release);
+        CountDownLatch held = new CountDownLatch(1);
+        holder.out().beforeNextReply(() -> {
+            held.countDown();
+            await(release);
+        });
+        Thread joining = Thread.ofVirtual().start(() -> holder.send(chat.core(), "{\"type\":\"join\",\"room\":\"first\"}"));
+        assertThat(held.await(5, TimeUnit.SECONDS)).isTrue();
 
         early.send(chat.core(), "{\"type\":\"join\",\"room\":\"later\"}");
 
         assertThat(early.out().closed()).isEqualTo(CloseCode.OVERLOAD);
         assertThat(chat.core().rooms().roomCount(early.session())).as("still only in the lobby").isEqualTo(1);
         release.countDown();
-        assertThat(held.admitted().get(5, TimeUnit.SECONDS)).isTrue();
+        joining.join(5_000);
+        assertThat(holder.out().next("joined").path("room").asText()).isEqualTo("first");
+    }
+
+    @Test
+    void aWelcomedSessionJoinsWithoutWaitingBehindSessionsThatArriveAfterIt() throws Exception {
+        chat = new TestCore(paced(1, Duration.ofSeconds(5), 262_144));
+        Client welcomed = chat.connect("welcomed");
+        welcomed.out().next("joined");
+        CountDownLatch release = new CountDownLatch(1);
+        Opening later = openHeld("later", release);
+
+        welcomed.send(chat.core(), "{\"type\":\"join\",\"room\":\"next\"}");
+
+        assertThat(welcomed.out().next(f -> "joined".equals(f.path("type").asText()), QUIET).path("room").asText())
+                .as("joined while a later arrival holds the one turn to open").isEqualTo("next");
+        release.countDown();
+        assertThat(later.admitted().get(5, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test
@@ -172,7 +198,7 @@ class ArrivalsTest {
         Arrivals arrivals = new Arrivals(1, Duration.ofSeconds(5));
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch inside = new CountDownLatch(1);
-        Thread holder = Thread.ofVirtual().start(() -> arrivals.inTurn(() -> {
+        Thread holder = Thread.ofVirtual().start(() -> arrivals.inTurn(Arrivals.Lane.OPEN, () -> {
             inside.countDown();
             await(release);
         }));
@@ -183,7 +209,7 @@ class ArrivalsTest {
         for (int i = 0; i < waiters.length; i++) {
             int n = i;
             waiters[i] = Thread.ofVirtual().start(() -> {
-                if (!arrivals.inTurn(() -> served.add(n))) {
+                if (!arrivals.inTurn(Arrivals.Lane.OPEN, () -> served.add(n))) {
                     refused.incrementAndGet();
                 }
             });
