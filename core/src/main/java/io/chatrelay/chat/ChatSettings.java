@@ -38,7 +38,7 @@ public record ChatSettings(String nodeId, String defaultRoom, Limits limits, His
      * @param maxRooms       rooms per connection
      * @param maxConnections sessions per gateway
      * @param maxPerUser     sessions of one user per gateway
-     * @param arrivals       sessions opening or joining a room at once on this gateway (the others wait their turn)
+     * @param arrivals       sessions opening at once on this gateway, and sessions joining a room at once (a line each; the others wait their turn)
      * @param arrivalWait    how long one waits for its turn at most (then: close 1013, come back later)
      */
     public record Limits(int maxText, int maxRooms, int maxConnections, int maxPerUser, int arrivals, Duration arrivalWait) {
