@@ -8,10 +8,6 @@ import io.chatrelay.broker.PresenceEntry;
 import io.chatrelay.broker.HistoryPage;
 import io.chatrelay.broker.PresenceStore;
 import io.chatrelay.broker.StorageFullException;
-import io.chatrelay.broker.EventLog;
-import io.chatrelay.broker.Moderation;
-import io.chatrelay.broker.ReadState;
-import io.chatrelay.broker.UserDirectory;
 import io.chatrelay.broker.StreamId;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.Container.ExecResult;
@@ -33,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * unreachable, ids that are the stream's entry ids, scripts reloaded after {@code SCRIPT FLUSH}.
  */
 @Testcontainers
-class RedisBrokerIT extends BrokerContract {
+class RedisBrokerIT extends RedisBrokerContract {
     @Container
     static final GenericContainer<?> REDIS = new GenericContainer<>("redis:8.0").withExposedPorts(6379);
 
@@ -46,36 +42,6 @@ class RedisBrokerIT extends BrokerContract {
     @Override
     protected Broker newBroker(int historyMaxLen) {
         return new RedisBroker(new RedisSettings(uri(), prefix, historyMaxLen, Duration.ofSeconds(5), false));
-    }
-
-    @Override
-    protected ReadState readState(Broker broker) {
-        return ((RedisBroker) broker).readState(Duration.ofMinutes(5));
-    }
-
-    @Override
-    protected Moderation moderation(Broker broker) {
-        return ((RedisBroker) broker).moderation();
-    }
-
-    @Override
-    protected EventLog eventLog(Broker broker, int maxLen) {
-        return ((RedisBroker) broker).eventLog(maxLen);
-    }
-
-    @Override
-    protected UserDirectory directory(Broker broker, Duration retention) {
-        return ((RedisBroker) broker).userDirectory(retention);
-    }
-
-    @Override
-    protected PresenceStore presenceStore(Broker broker, String node, Duration ttl, Duration sweep) {
-        return ((RedisBroker) broker).presenceStore(new RedisPresenceStore.Settings(node, ttl, sweep));
-    }
-
-    @Override
-    protected boolean brokersShareTheStore() {
-        return true;
     }
 
     @Override

@@ -3,10 +3,7 @@ package io.chatrelay.broker.redis;
 import io.chatrelay.broker.Broker;
 import io.chatrelay.broker.BrokerContract;
 import io.chatrelay.broker.PresenceStore;
-import io.chatrelay.broker.EventLog;
-import io.chatrelay.broker.Moderation;
 import io.chatrelay.broker.ReadState;
-import io.chatrelay.broker.UserDirectory;
 import io.lettuce.core.cluster.SlotHash;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * as the topic it follows ({@link #topicBeside}), since only one shard's frames arrive in order
  * with each other.
  */
-class RedisClusterBrokerIT extends BrokerContract {
+class RedisClusterBrokerIT extends RedisBrokerContract {
     private static TestCluster cluster;
 
     private final String prefix = "c" + UUID.randomUUID().toString().substring(0, 8);
@@ -63,36 +60,6 @@ class RedisClusterBrokerIT extends BrokerContract {
     @Override
     protected Broker newBroker(int historyMaxLen) {
         return new RedisBroker(new RedisSettings(seeds(), prefix, historyMaxLen, Duration.ofSeconds(5), true));
-    }
-
-    @Override
-    protected ReadState readState(Broker broker) {
-        return ((RedisBroker) broker).readState(Duration.ofMinutes(5));
-    }
-
-    @Override
-    protected Moderation moderation(Broker broker) {
-        return ((RedisBroker) broker).moderation();
-    }
-
-    @Override
-    protected EventLog eventLog(Broker broker, int maxLen) {
-        return ((RedisBroker) broker).eventLog(maxLen);
-    }
-
-    @Override
-    protected UserDirectory directory(Broker broker, Duration retention) {
-        return ((RedisBroker) broker).userDirectory(retention);
-    }
-
-    @Override
-    protected PresenceStore presenceStore(Broker broker, String node, Duration ttl, Duration sweep) {
-        return ((RedisBroker) broker).presenceStore(new RedisPresenceStore.Settings(node, ttl, sweep));
-    }
-
-    @Override
-    protected boolean brokersShareTheStore() {
-        return true;
     }
 
     @Override
