@@ -48,6 +48,10 @@ DRAIN=${DRAIN:-5}                                      # seconds to wait for lat
 TEXT_SIZE=${TEXT_SIZE:-64}                             # characters of message text
 REPEAT=${REPEAT:-2}                                    # runs per system and rate
 SETTLE=${SETTLE:-3}                                    # seconds of quiet between runs
+# the unrecorded warm-up run of every system per shape, at the shape's first rate: long enough for
+# the JIT compilers (the gateways' and Node's) to finish, so that the first recorded run does not
+# pay for compilation (at 7 s, C2 still took 40 % of a gateway's CPU in the first recorded run)
+WARMUP_RUN=${WARMUP_RUN:-25}
 SYSTEMS=${SYSTEMS-"chatrelay socketio socketio-streams nchan"}
 MEMORY_SYSTEMS=${MEMORY_SYSTEMS:-"chatrelay socketio nchan"}
 # the machine is shared: before a run, wait (at most QUIET_WAIT s) until the CPU time used by
@@ -267,7 +271,7 @@ bench() { # command args...
     v="SHAPE_$shape"; r="RATES_$shape"
     echo "shape $shape members per room: connections rooms publishers = ${!v}; messages/s = ${!r}"
   done
-  echo "load: TEXT_SIZE=$TEXT_SIZE WARMUP=$WARMUP DURATION=$DURATION DRAIN=$DRAIN REPEAT=$REPEAT STOP_AFTER=$STOP_AFTER"
+  echo "load: TEXT_SIZE=$TEXT_SIZE WARMUP_RUN=$WARMUP_RUN WARMUP=$WARMUP DURATION=$DURATION DRAIN=$DRAIN REPEAT=$REPEAT STOP_AFTER=$STOP_AFTER"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
@@ -350,7 +354,7 @@ for shape in $SHAPES; do
   first_rate=${rates%% *}
   for system in $SYSTEMS; do
     say "warm-up of $system, rooms of $shape (not recorded)"
-    WARMUP=2 DURATION=5 load_run "$system" "$shape" "$first_rate" "$OUT/warmup.jsonl" false
+    WARMUP=2 DURATION="$WARMUP_RUN" load_run "$system" "$shape" "$first_rate" "$OUT/warmup.jsonl" false
   done
   declare -A failed_rates=()
   for system in $SYSTEMS; do failed_rates[$system]=0; done
