@@ -39,6 +39,12 @@ public final class RedisPresenceStore implements PresenceStore {
     private static final System.Logger LOG = System.getLogger(RedisPresenceStore.class.getName());
     /** Expired entries removed per topic and script call, so that no sweep blocks Redis long. */
     private static final int SWEEP_BATCH = 500;
+    /**
+     * Topics swept at once. Every connected user has an inbox topic, so a sweep covers thousands
+     * of them; sent all at once, their script calls would queue in front of the messages on the
+     * command connection.
+     */
+    static final int SWEEP_WINDOW = 32;
 
     /**
      * This node's presence settings.
@@ -212,12 +218,11 @@ public final class RedisPresenceStore implements PresenceStore {
                         : CompletableFuture.completedFuture(null));
     }
 
+    /** Sweeps topics {@link #SWEEP_WINDOW} at a time: a gateway's sweep covers every user's inbox topic. */
     private CompletionStage<Void> sweepTopics(Collection<String> topics, List<PresenceEntry> gone, Set<String> emptied) {
-        List<CompletableFuture<Void>> all = new ArrayList<>();
-        for (String topic : topics) {
-            all.add(sweepTopic(topic, gone, emptied).toCompletableFuture());
-        }
-        return all.isEmpty() ? CompletableFuture.completedFuture(null) : whatSucceeded(all, "sweep");
+        return topics.isEmpty() ? CompletableFuture.completedFuture(null)
+                : Windowed.run(List.copyOf(topics), SWEEP_WINDOW, topic -> sweepTopic(topic, gone, emptied))
+                        .thenCompose(all -> whatSucceeded(all, "sweep"));
     }
 
     /**

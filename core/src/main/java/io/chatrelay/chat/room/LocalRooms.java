@@ -199,9 +199,19 @@ public final class LocalRooms {
      * @return room topics and users
      */
     public List<PresenceEntry> localPresence() {
+        return localPresence(topic -> true);
+    }
+
+    /**
+     * The presence entries of this gateway in the topics that a filter accepts.
+     *
+     * @param topics which topics
+     * @return one entry per (topic, user), for rooms and users' inboxes
+     */
+    public List<PresenceEntry> localPresence(java.util.function.Predicate<String> topics) {
         List<PresenceEntry> entries = new ArrayList<>();
-        topics.forEach((topic, t) -> {
-            if (Topics.roomOf(topic) != null || Topics.isInbox(topic)) {
+        this.topics.forEach((topic, t) -> {
+            if ((Topics.roomOf(topic) != null || Topics.isInbox(topic)) && topics.test(topic)) {
                 t.users.keySet().forEach(user -> entries.add(new PresenceEntry(topic, user, t.names.getOrDefault(user, user))));
             }
         });
