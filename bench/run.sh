@@ -80,8 +80,13 @@ NCHAN_PORTS=(9301 9302)
 MEMORY_PORT_chatrelay=9111
 MEMORY_PORT_socketio=9211
 MEMORY_PORT_nchan=9311
-# JVM flags of every gateway (load and memory runs); JFR=1 adds a flight recording per gateway
-GATEWAY_JVM_FLAGS=${GATEWAY_JVM_FLAGS:-"-Xms64m -Xmx512m -XX:+UseG1GC"}
+# JVM flags of the gateways of the load runs (a fixed heap, as a server is run: with a 64 MB
+# initial heap a gateway holding 1,000 connections paused for G1 0.7 times a second, which alone
+# made a p99 of about 10 ms); JFR=1 adds a flight recording per gateway
+GATEWAY_JVM_FLAGS=${GATEWAY_JVM_FLAGS:-"-Xms512m -Xmx512m -XX:+UseG1GC"}
+# and of the memory runs: a heap that starts small, so that RSS per idle connection counts what
+# the connections hold, not eden pages touched while they were opened
+MEMORY_GATEWAY_JVM_FLAGS=${MEMORY_GATEWAY_JVM_FLAGS:-"-Xms64m -Xmx512m -XX:+UseG1GC"}
 # gateway settings of the load runs beyond the fixed ones (e.g. "CHAT_OUTBOUND_FRAMES=4096")
 GATEWAY_ENV=${GATEWAY_ENV:-""}
 # the generator (one JVM per run; the memory runs fork holders of at most 7500 sockets each)
@@ -263,7 +268,7 @@ bench() { # command args...
   echo "redis: $(redis-server --version)"
   echo "open files limit: $(ulimit -n)"
   echo "gateway jar: $built_gateway_jar (built $(date -u -r "$built_gateway_jar" +%Y-%m-%dT%H:%M:%SZ), sha256 $(sha256sum "$gateway_jar" | cut -c1-16)), run from a copy"
-  echo "gateway JVM flags: $GATEWAY_JVM_FLAGS; extra gateway env: ${GATEWAY_ENV:-none}"
+  echo "gateway JVM flags: $GATEWAY_JVM_FLAGS (memory runs: $MEMORY_GATEWAY_JVM_FLAGS); extra gateway env: ${GATEWAY_ENV:-none}"
   echo "generator JVM flags: $BENCH_JVM_FLAGS"
   echo "node flags: $NODE_FLAGS"
   echo "systems: $SYSTEMS; memory: $MEMORY_SYSTEMS at ${MEMORY_SIZES:-no} idle connections"
@@ -399,7 +404,7 @@ for size in $MEMORY_SIZES; do
     port_var="MEMORY_PORT_$system"
     port=${!port_var:-}
     [ -n "$port" ] || { say "no memory measurement for $system"; continue; }
-    start_server "$system" "$port" "$system-mem-$size"
+    GATEWAY_JVM_FLAGS="$MEMORY_GATEWAY_JVM_FLAGS" start_server "$system" "$port" "$system-mem-$size"
     server_pid=$started_pid
     sleep 3
     say "memory: $system with $size idle connections"
