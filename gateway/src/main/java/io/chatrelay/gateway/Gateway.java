@@ -126,8 +126,8 @@ public final class Gateway implements AutoCloseable {
         gateway.server.start();
         gateway.nodes.start();
         gateway.rebalancer.start();
-        long interval = config.heartbeat().interval().toMillis();
-        gateway.heartbeat.scheduleWithFixedDelay(gateway.ws::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
+        long tick = gateway.ws.heartbeatTickMillis();
+        gateway.heartbeat.scheduleWithFixedDelay(gateway.ws::heartbeatTick, tick, tick, TimeUnit.MILLISECONDS);
         LOG.log(Level.INFO, "event=gateway_started node={0} port={1} broker={2}", config.nodeId(), String.valueOf(gateway.port()),
                 backend.broker().getClass().getSimpleName());
         return gateway;

@@ -13,6 +13,8 @@ import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,13 +27,18 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class WebSocketDoor {
     /** How long a protocol-2 connection may take to send its {@code hello}. */
     static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
+    /** About how often the heartbeat pings a slice of the connections. */
+    static final long HEARTBEAT_TICK_MILLIS = 100;
     private static final HeaderName PROTOCOL_HEADER = HeaderNames.create("Sec-WebSocket-Protocol");
 
     private final ChatCore core;
     private final GatewayConfig config;
     private final GatewayMetrics metrics;
     private final Handshake handshake;
-    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    /** The open connections, cut into the heartbeat's slices (by identity hash). */
+    private final List<Set<Connection>> slices;
+    /** The slice the next heartbeat tick pings (only the heartbeat's thread). */
+    private int nextSlice;
     private final ClientAddresses addresses;
     private final AtomicLong ids = new AtomicLong();
     private final WsFrames.Cache frames = new WsFrames.Cache();
@@ -50,6 +57,11 @@ public final class WebSocketDoor {
         this.metrics = metrics;
         this.handshake = new Handshake(authenticator, config.origins());
         this.addresses = new ClientAddresses(config.transport().maxPerAddress(), config.transport().trustedProxies());
+        int n = (int) Math.max(1, Math.min(1000, config.heartbeat().interval().toMillis() / HEARTBEAT_TICK_MILLIS));
+        this.slices = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            slices.add(ConcurrentHashMap.newKeySet());
+        }
     }
 
     /**
@@ -107,11 +119,15 @@ public final class WebSocketDoor {
 
 
     void opened(Connection connection) {
-        connections.add(connection);
+        sliceOf(connection).add(connection);
     }
 
     void closed(Connection connection) {
-        connections.remove(connection);
+        sliceOf(connection).remove(connection);
+    }
+
+    private Set<Connection> sliceOf(Connection connection) {
+        return slices.get(Math.floorMod(System.identityHashCode(connection), slices.size()));
     }
 
     void expectHello(Connection connection) {
@@ -153,17 +169,50 @@ public final class WebSocketDoor {
      * @return how many
      */
     public int connectionCount() {
-        return connections.size();
+        int n = 0;
+        for (Set<Connection> slice : slices) {
+            n += slice.size();
+        }
+        return n;
     }
 
     /**
-     * Pings every connection and closes those that have been silent (no frame, ping or pong) for
-     * longer than the heartbeat timeout. Called every heartbeat interval.
+     * How far apart the heartbeat's ticks are: the interval divided by the number of slices, so
+     * that every connection is pinged once per interval.
+     *
+     * @return milliseconds
      */
-    public void heartbeat() {
+    public long heartbeatTickMillis() {
+        return Math.max(1, config.heartbeat().interval().toMillis() / slices.size());
+    }
+
+    /**
+     * One tick of the heartbeat, every {@link #heartbeatTickMillis()}: the next slice. The pings
+     * are spread over the interval; sent to every connection at once, they were a burst of one
+     * write and one pong per connection that held up the messages queued behind it (20-50 ms
+     * every interval with 1,000 connections per gateway).
+     */
+    public void heartbeatTick() {
+        int slice = nextSlice;
+        nextSlice = (slice + 1) % slices.size();
+        heartbeat(slice);
+    }
+
+    /** How many slices the heartbeat cuts the connections into. */
+    int heartbeatSlices() {
+        return slices.size();
+    }
+
+    /**
+     * Pings the connections of one slice and closes those that have been silent (no frame, ping
+     * or pong) for longer than the heartbeat timeout.
+     *
+     * @param slice from 0 to {@link #heartbeatSlices()} - 1
+     */
+    void heartbeat(int slice) {
         long now = System.nanoTime();
         long timeout = config.heartbeat().timeout().toNanos();
-        for (Connection c : connections) {
+        for (Connection c : slices.get(slice)) {
             Outbound out = c.outbound();
             if (out == null) {
                 continue;
