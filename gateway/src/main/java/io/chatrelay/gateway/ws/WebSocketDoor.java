@@ -198,16 +198,11 @@ public final class WebSocketDoor {
         heartbeat(slice);
     }
 
-    /** How many slices the heartbeat cuts the connections into. */
-    int heartbeatSlices() {
-        return slices.size();
-    }
-
     /**
      * Pings the connections of one slice and closes those that have been silent (no frame, ping
      * or pong) for longer than the heartbeat timeout.
      *
-     * @param slice from 0 to {@link #heartbeatSlices()} - 1
+     * @param slice from 0 to the number of slices - 1
      */
     void heartbeat(int slice) {
         long now = System.nanoTime();
