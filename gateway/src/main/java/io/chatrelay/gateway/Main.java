@@ -9,6 +9,7 @@ import io.helidon.logging.common.LogConfig;
  */
 public final class Main {
     private static final String NETTY_RECYCLER = "io.netty.recycler.maxCapacityPerThread";
+    private static final String TRACK_ALL_THREADS = "jdk.trackAllThreads";
 
     private Main() {
     }
@@ -20,6 +21,7 @@ public final class Main {
      */
     public static void main(String[] args) {
         disableNettyPerThreadPools();
+        countVirtualThreadsOnly();
         LogConfig.configureRuntime();
         GatewayConfig config = ConfigLoader.load(System.getenv());
         Gateway gateway = Gateway.start(config);
@@ -36,6 +38,22 @@ public final class Main {
     static void disableNettyPerThreadPools() {
         if (System.getProperty(NETTY_RECYCLER) == null) {
             System.setProperty(NETTY_RECYCLER, "0");
+        }
+    }
+
+    /**
+     * The JDK registers every virtual thread started with {@code Thread.start} in a concurrent
+     * set so that thread dumps can list it; the gateway starts one for every write to an idle
+     * connection (its drain task), so that set's insert and removal were a few percent of the
+     * fan-out's CPU. Off (a counter instead) unless the JVM was started with
+     * {@code -Djdk.trackAllThreads=...}. The price: {@code jcmd Thread.dump_to_file} then lists the
+     * gateway's named threads but not the connections' readers and writers; start the JVM with
+     * {@code -Djdk.trackAllThreads=true} to see them. Must run before the first virtual thread
+     * starts.
+     */
+    static void countVirtualThreadsOnly() {
+        if (System.getProperty(TRACK_ALL_THREADS) == null) {
+            System.setProperty(TRACK_ALL_THREADS, "false");
         }
     }
 }

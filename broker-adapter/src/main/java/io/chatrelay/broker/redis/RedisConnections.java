@@ -18,6 +18,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
+import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -76,7 +77,11 @@ final class RedisConnections implements AutoCloseable {
     RedisConnections(RedisSettings settings, RedisConnectionStateListener listener) {
         this.cluster = settings.cluster();
         this.durable = settings.durability() == RedisSettings.Durability.REPLICA;
+        // Lettuce times every command into per-command histograms (and runs pause-detector
+        // threads) whenever HdrHistogram and LatencyUtils are on the class path, as they are here
+        // through Micrometer; nothing reads them, so they are off
         this.resources = DefaultClientResources.builder()
+                .commandLatencyRecorder(CommandLatencyRecorder.disabled())
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
                 .build();
         List<RedisURI> uris = settings.uris().stream().map(RedisURI::create).toList();

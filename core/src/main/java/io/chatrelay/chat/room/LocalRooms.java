@@ -211,7 +211,7 @@ public final class LocalRooms {
     public List<PresenceEntry> localPresence(java.util.function.Predicate<String> topics) {
         List<PresenceEntry> entries = new ArrayList<>();
         this.topics.forEach((topic, t) -> {
-            if ((Topics.roomOf(topic) != null || Topics.isInbox(topic)) && topics.test(topic)) {
+            if (topics.test(topic) && (Topics.roomOf(topic) != null || Topics.isInbox(topic))) {
                 t.users.keySet().forEach(user -> entries.add(new PresenceEntry(topic, user, t.names.getOrDefault(user, user))));
             }
         });

@@ -4,12 +4,11 @@ import io.helidon.common.buffers.BufferData;
 import io.helidon.websocket.WsSession;
 
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one writer of a connection: Helidon's {@link WsSession#send} is not thread-safe, so every
@@ -51,10 +50,30 @@ final class Outbound {
     private record Control(int code, String reason, BufferData pong, boolean ping) {
     }
 
+    private static final VarHandle DRAINING;
+    private static final VarHandle FRAMES;
+    private static final VarHandle BYTES;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            DRAINING = lookup.findVarHandle(Outbound.class, "draining", boolean.class);
+            FRAMES = lookup.findVarHandle(Outbound.class, "frames", int.class);
+            BYTES = lookup.findVarHandle(Outbound.class, "bytes", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean draining = new AtomicBoolean();
-    private final AtomicInteger frames = new AtomicInteger();
-    private final AtomicLong bytes = new AtomicLong();
+    // the counters and the drain flag are fields of this object, changed through VarHandles, not
+    // three Atomic* objects: the fan-out touches them for every recipient, one object less each
+    /** A drain task runs. */
+    private volatile boolean draining;
+    /** Frames queued (and pongs). */
+    private volatile int frames;
+    /** Bytes of the frames queued. */
+    private volatile long bytes;
     private final WsSession ws;
     private final WsFrames.Writer socket;
     private final String sessionId;
@@ -112,8 +131,8 @@ final class Outbound {
         if (closing) {
             return false;
         }
-        int n = frames.get();
-        long b = bytes.get();
+        int n = frames;
+        long b = bytes;
         if (kind == Kind.EPHEMERAL && (n >= maxFrames / 2 || b >= maxBytes / 2)) {
             listener.dropped();
             return false;
@@ -130,8 +149,8 @@ final class Outbound {
             close(1013, "slow consumer: reconnect and recover with since", true);
             return false;
         }
-        frames.incrementAndGet();
-        bytes.addAndGet(frame.length);
+        FRAMES.getAndAdd(this, 1);
+        BYTES.getAndAdd(this, (long) frame.length);
         enqueue(frame);
         return true;
     }
@@ -146,7 +165,7 @@ final class Outbound {
     boolean awaitRoom(java.time.Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!closing) {
-            if (frames.get() <= maxFrames / 2 && bytes.get() <= maxBytes / 2) {
+            if (frames <= maxFrames / 2 && bytes <= maxBytes / 2) {
                 return true;
             }
             if (System.nanoTime() > deadline) {
@@ -170,14 +189,14 @@ final class Outbound {
         if (closing) {
             return;
         }
-        int n = frames.get();
-        if (n >= 2 * maxFrames || bytes.get() + payload.available() > 2 * maxBytes) {
+        int n = frames;
+        if (n >= 2 * maxFrames || bytes + payload.available() > 2 * maxBytes) {
             LOG.log(Level.INFO, "event=pongs_unread session={0} queued_frames={1}", sessionId, String.valueOf(n));
             close(1008, "not reading: pings unanswered", true);
             return;
         }
-        frames.incrementAndGet();
-        bytes.addAndGet(payload.available());
+        FRAMES.getAndAdd(this, 1);
+        BYTES.getAndAdd(this, (long) payload.available());
         enqueue(new Control(0, null, payload, false));
     }
 
@@ -223,18 +242,18 @@ final class Outbound {
 
     /** Frames waiting to be written. */
     int queued() {
-        return frames.get();
+        return frames;
     }
 
     /** Whether a drain task runs; false while the connection is idle. */
     boolean draining() {
-        return draining.get();
+        return draining;
     }
 
     /** Adds an item and starts a drain task unless one is running (it will see the item). */
     private void enqueue(Object item) {
         queue.add(item);
-        if (draining.compareAndSet(false, true)) {
+        if (DRAINING.compareAndSet(this, false, true)) {
             Thread.startVirtualThread(drainTask);
         }
     }
@@ -244,8 +263,8 @@ final class Outbound {
         while (finished.getCount() > 0) {
             Object item = queue.poll();
             if (item == null) {
-                draining.set(false);
-                if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
+                draining = false;
+                if (queue.isEmpty() || !DRAINING.compareAndSet(this, false, true)) {
                     return;
                 }
             } else if (!write(item)) {
@@ -253,7 +272,7 @@ final class Outbound {
             }
         }
         queue.clear();
-        draining.set(false);
+        draining = false;
     }
 
     /** Writes one item, with the frames queued right behind it; returns whether the writer goes on. */
@@ -278,8 +297,8 @@ final class Outbound {
      */
     private void writeFrames(byte[] first) {
         if (!(queue.peek() instanceof byte[] second) || first.length + second.length > BATCH_BYTES) {
-            frames.decrementAndGet();
-            bytes.addAndGet(-first.length);
+            FRAMES.getAndAdd(this, -1);
+            BYTES.getAndAdd(this, (long) -first.length);
             socket.write(first, 0, first.length);
             listener.sent(1);
             return;
@@ -299,8 +318,8 @@ final class Outbound {
             System.arraycopy(parts[i], 0, batch, at, parts[i].length);
             at += parts[i].length;
         }
-        frames.addAndGet(-count);
-        bytes.addAndGet(-total);
+        FRAMES.getAndAdd(this, -count);
+        BYTES.getAndAdd(this, (long) -total);
         socket.write(batch, 0, total);
         listener.sent(count);
     }
@@ -312,8 +331,8 @@ final class Outbound {
             return true;
         }
         if (c.pong() != null) {
-            frames.decrementAndGet();
-            bytes.addAndGet(-c.pong().available());
+            FRAMES.getAndAdd(this, -1);
+            BYTES.getAndAdd(this, (long) -c.pong().available());
             ws.pong(c.pong());
             return true;
         }
