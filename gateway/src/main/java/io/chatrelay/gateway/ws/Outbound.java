@@ -67,7 +67,8 @@ final class Outbound {
 
     private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
     // the counters and the drain flag are fields of this object, changed through VarHandles, not
-    // three Atomic* objects: the fan-out touches them for every recipient, one object less each
+    // three Atomic* objects: the fan-out touches them for every recipient, so that is three
+    // objects (cache lines) fewer to fetch per delivery
     /** A drain task runs. */
     private volatile boolean draining;
     /** Frames queued (and pongs). */
