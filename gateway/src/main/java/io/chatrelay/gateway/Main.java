@@ -36,9 +36,7 @@ public final class Main {
      * before netty is loaded.
      */
     static void disableNettyPerThreadPools() {
-        if (System.getProperty(NETTY_RECYCLER) == null) {
-            System.setProperty(NETTY_RECYCLER, "0");
-        }
+        setUnlessGiven(NETTY_RECYCLER, "0");
     }
 
     /**
@@ -52,8 +50,13 @@ public final class Main {
      * starts.
      */
     static void countVirtualThreadsOnly() {
-        if (System.getProperty(TRACK_ALL_THREADS) == null) {
-            System.setProperty(TRACK_ALL_THREADS, "false");
+        setUnlessGiven(TRACK_ALL_THREADS, "false");
+    }
+
+    /** Sets a system property unless the JVM was started with it. */
+    private static void setUnlessGiven(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
         }
     }
 }

@@ -150,8 +150,7 @@ final class Outbound {
             close(1013, "slow consumer: reconnect and recover with since", true);
             return false;
         }
-        FRAMES.getAndAdd(this, 1);
-        BYTES.getAndAdd(this, (long) frame.length);
+        count(1, frame.length);
         enqueue(frame);
         return true;
     }
@@ -196,8 +195,7 @@ final class Outbound {
             close(1008, "not reading: pings unanswered", true);
             return;
         }
-        FRAMES.getAndAdd(this, 1);
-        BYTES.getAndAdd(this, (long) payload.available());
+        count(1, payload.available());
         enqueue(new Control(0, null, payload, false));
     }
 
@@ -251,6 +249,12 @@ final class Outbound {
         return draining;
     }
 
+    /** Changes the queued frames and bytes (negative when written). */
+    private void count(int frameDelta, long byteDelta) {
+        FRAMES.getAndAdd(this, frameDelta);
+        BYTES.getAndAdd(this, byteDelta);
+    }
+
     /** Adds an item and starts a drain task unless one is running (it will see the item). */
     private void enqueue(Object item) {
         queue.add(item);
@@ -298,8 +302,7 @@ final class Outbound {
      */
     private void writeFrames(byte[] first) {
         if (!(queue.peek() instanceof byte[] second) || first.length + second.length > BATCH_BYTES) {
-            FRAMES.getAndAdd(this, -1);
-            BYTES.getAndAdd(this, (long) -first.length);
+            count(-1, -first.length);
             socket.write(first, 0, first.length);
             listener.sent(1);
             return;
@@ -319,8 +322,7 @@ final class Outbound {
             System.arraycopy(parts[i], 0, batch, at, parts[i].length);
             at += parts[i].length;
         }
-        FRAMES.getAndAdd(this, -count);
-        BYTES.getAndAdd(this, (long) -total);
+        count(-count, -total);
         socket.write(batch, 0, total);
         listener.sent(count);
     }
@@ -332,8 +334,7 @@ final class Outbound {
             return true;
         }
         if (c.pong() != null) {
-            FRAMES.getAndAdd(this, -1);
-            BYTES.getAndAdd(this, (long) -c.pong().available());
+            count(-1, -c.pong().available());
             ws.pong(c.pong());
             return true;
         }
