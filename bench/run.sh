@@ -49,9 +49,11 @@ TEXT_SIZE=${TEXT_SIZE:-64}                             # characters of message t
 REPEAT=${REPEAT:-2}                                    # runs per system and rate
 SETTLE=${SETTLE:-3}                                    # seconds of quiet between runs
 # the unrecorded warm-up run of every system per shape, at the shape's first rate: long enough for
-# the JIT compilers (the gateways' and Node's) to finish, so that the first recorded run does not
-# pay for compilation (at 7 s, C2 still took 40 % of a gateway's CPU in the first recorded run)
-WARMUP_RUN=${WARMUP_RUN:-25}
+# the JIT compilers (the gateways' and Node's) to settle, so that the recorded runs measure a
+# running server, not its compilation (at 7 s, C2 still took 40 % of a gateway's CPU in the first
+# recorded run; after 25 s it still took 0.03-0.17 cores of the two gateways' 0.45-0.75 at 20,000
+# deliveries/s, after 90 s under 0.04 and mostly under 0.01: docs/benchmarks.md, What limits 9)
+WARMUP_RUN=${WARMUP_RUN:-90}
 SYSTEMS=${SYSTEMS-"chatrelay socketio socketio-streams nchan"}
 MEMORY_SYSTEMS=${MEMORY_SYSTEMS:-"chatrelay socketio nchan"}
 # the machine is shared: before a run, wait (at most QUIET_WAIT s) until the CPU time used by
