@@ -51,7 +51,7 @@ SETTLE=${SETTLE:-3}                                    # seconds of quiet betwee
 # the unrecorded warm-up run of every system per shape, at the shape's first rate: long enough for
 # the JIT compilers (the gateways' and Node's) to settle, so that the recorded runs measure a
 # running server, not its compilation (at 7 s, C2 still took 40 % of a gateway's CPU in the first
-# recorded run; after 25 s it still took 0.03-0.17 cores of the two gateways' 0.45-0.75 at 20,000
+# recorded run; after 25 s it still took 0.03-0.18 cores of the two gateways' 0.45-0.74 at 20,000
 # deliveries/s, after 90 s under 0.04 and mostly under 0.01: docs/benchmarks.md, What limits 9)
 WARMUP_RUN=${WARMUP_RUN:-90}
 SYSTEMS=${SYSTEMS-"chatrelay socketio socketio-streams nchan"}
