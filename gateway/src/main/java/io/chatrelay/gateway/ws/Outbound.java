@@ -309,22 +309,22 @@ final class Outbound {
         }
         byte[][] parts = new byte[MAX_BATCH_FRAMES][];
         parts[0] = first;
-        int count = 1;
+        int frameCount = 1;
         int total = first.length;
-        while (count < MAX_BATCH_FRAMES && queue.peek() instanceof byte[] next && total + next.length <= BATCH_BYTES) {
+        while (frameCount < MAX_BATCH_FRAMES && queue.peek() instanceof byte[] next && total + next.length <= BATCH_BYTES) {
             queue.poll();
-            parts[count++] = next;
+            parts[frameCount++] = next;
             total += next.length;
         }
         byte[] batch = new byte[total];
         int at = 0;
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < frameCount; i++) {
             System.arraycopy(parts[i], 0, batch, at, parts[i].length);
             at += parts[i].length;
         }
-        count(-count, -total);
+        count(-frameCount, -total);
         socket.write(batch, 0, total);
-        listener.sent(count);
+        listener.sent(frameCount);
     }
 
     /** Performs a control item; returns whether the writer goes on. */
