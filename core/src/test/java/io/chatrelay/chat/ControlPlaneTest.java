@@ -223,6 +223,26 @@ class ControlPlaneTest {
                 .isEqualTo("ack");
     }
 
+    @Test
+    void aModerationCommandHasActedOnThisGatewayWhenTheApiAnswers() throws Exception {
+        Client bob = v2("bob");
+        Client mallory = v2("mallory");
+
+        for (int i = 0; i < 25; i++) {
+            get(api().mute("lobby", "bob", null, "calm down"));
+            String muted = "{\"type\":\"send\",\"room\":\"lobby\",\"text\":\"hey\",\"ref\":\"m" + i + "\"}";
+            assertThat(answer(bob, muted, "m" + i).path("code").asText()).as("send right after mute %d", i).isEqualTo("forbidden");
+            get(api().lift(Moderation.Kind.MUTE, "lobby", "bob"));
+            String unmuted = "{\"type\":\"send\",\"room\":\"lobby\",\"text\":\"hey\",\"ref\":\"u" + i + "\"}";
+            assertThat(answer(bob, unmuted, "u" + i).path("type").asText()).as("send right after unmute %d", i).isEqualTo("ack");
+        }
+        get(api().remove("lobby", "bob", "out"));
+        assertThat(answer(bob, "{\"type\":\"send\",\"room\":\"lobby\",\"text\":\"hi\",\"ref\":\"r\"}", "r").path("code").asText())
+                .isEqualTo("not_member");
+        get(api().disconnect("mallory", "spam"));
+        assertThat(mallory.out().closed()).isEqualTo(CloseCode.KICKED);
+    }
+
     // ---- reading ------------------------------------------------------------------------------
 
     @Test
