@@ -297,6 +297,9 @@ class AppIntegrationIT {
         bob.send(Frames.send(room, "hello", "f1"));
         bob.next(Frames.ack("f1"));
         assertThat(STACK.stack().admin("DELETE", "/api/v1/rooms/" + room + "/mutes/carol", null).statusCode()).isEqualTo(200);
+        // the gateway that answered has applied the unmute; carol's first connection may be on another: its frame says when
+        assertThat(carol.getFirst().next(f -> "muted".equals(Frames.type(f)) && room.equals(f.path("room").asText()))
+                .path("muted").asBoolean()).isFalse();
         carol.getFirst().send(Frames.send(room, "thanks", "e1"));
         carol.getFirst().next(Frames.ack("e1"));
 
@@ -332,7 +335,13 @@ class AppIntegrationIT {
         java.util.function.Predicate<JsonNode> greeting = Frames.message("support:blue")
                 .and(f -> "support-bot".equals(f.path("from").asText()) && f.path("text").asText().contains("Carol Chen"));
         for (ChatClient c : carol) {
-            c.next(greeting, Duration.ofSeconds(15));
+            try {
+                c.next(greeting, Duration.ofSeconds(15));
+            } catch (AssertionError e) {
+                throw new AssertionError("no greeting at " + c.node() + "; the app's events of support:blue: "
+                        + app.events().stream().filter(ev -> "support:blue".equals(ev.body().path("room").asText())).toList()
+                        + "; the room's history: " + c.fullHistory("support:blue"), e);
+            }
         }
 
         String room = "news-" + unique();

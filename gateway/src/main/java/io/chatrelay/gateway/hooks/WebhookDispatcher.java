@@ -154,7 +154,7 @@ public final class WebhookDispatcher implements AutoCloseable {
                         return log.ack(event.id()).thenRun(() -> metrics.delivered(appendedAt(event.id()), clock.getAsLong()));
                     }
                     metrics.failedAttempt(failure[0]);
-                    LOG.log(Level.DEBUG, "event=webhook_failed id={0} attempt={1} reason={2}", idAndType[0], event.deliveries(), failure[1]);
+                    LOG.log(Level.INFO, "event=webhook_failed id={0} attempt={1} reason={2}", idAndType[0], event.deliveries(), failure[1]);
                     return event.deliveries() >= settings.maxAttempts()
                             ? giveUp(event, failure[1])
                             : CompletableFuture.<Void>completedFuture(null);
