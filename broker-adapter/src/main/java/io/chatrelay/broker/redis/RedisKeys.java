@@ -132,6 +132,14 @@ final class RedisKeys {
         return bucketTags == null ? 0 : SlotHash.getSlot(presence(topic)) / SLOTS_PER_BUCKET;
     }
 
+    /**
+     * Which topics one script call may cover together: those whose keys share a hash slot in a
+     * cluster (the slot); on a single Redis, all (0).
+     */
+    int scriptGroup(String topic) {
+        return bucketTags == null ? 0 : SlotHash.getSlot(presence(topic));
+    }
+
     /** The topics with presence entries, of one bucket. */
     String presenceTopics(int bucket) {
         return bucketTags == null ? prefix + ":presence-topics" : prefix + ":{" + bucketTags[bucket] + "}:presence-topics";

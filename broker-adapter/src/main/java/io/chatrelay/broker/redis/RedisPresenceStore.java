@@ -31,20 +31,31 @@ import java.util.concurrent.ConcurrentHashMap;
  * effort (the next refresh lists it again); a refresh and a sweep carry on with the topics and
  * buckets they reach, and fail only when they reach none.
  *
+ * <p>A refresh and a sweep cover many topics (every connected user has an inbox topic): topics
+ * that may share a script call ({@link RedisKeys#scriptGroup}: all of them on a single Redis)
+ * go in batches of at most {@link #BATCH_TOPICS}, one call each, instead of a call per topic.
+ *
  * <p>Each Redis command is its own {@link RedisBroker#call} (which may retry a command Lettuce
  * rejected unsent), never a chain of them: a retried chain would run its first, non-idempotent
  * commands twice.
  */
 public final class RedisPresenceStore implements PresenceStore {
     private static final System.Logger LOG = System.getLogger(RedisPresenceStore.class.getName());
-    /** Expired entries removed per topic and script call, so that no sweep blocks Redis long. */
+    /** Expired entries one sweep call removes at most (over all its topics), so that no sweep blocks Redis long. */
     private static final int SWEEP_BATCH = 500;
     /**
-     * Topics swept at once. Every connected user has an inbox topic, so a sweep covers thousands
-     * of them; sent all at once, their script calls would queue in front of the messages on the
-     * command connection.
+     * Sweep calls (each a batch of topics) in flight at once. Every connected user has an inbox
+     * topic, so a sweep covers thousands of them; sent all at once, their script calls would
+     * queue in front of the messages on the command connection.
      */
     static final int SWEEP_WINDOW = 32;
+    /**
+     * Topics one script call covers at most (a refresh's or a sweep's), when they may share a
+     * call: on a single Redis every inbox topic would otherwise cost a call of its own each period.
+     */
+    static final int BATCH_TOPICS = 64;
+    /** Entries one refresh call writes at most (a topic with more still gets a call of its own). */
+    static final int BATCH_ENTRIES = 1000;
 
     /**
      * This node's presence settings.
@@ -80,16 +91,16 @@ public final class RedisPresenceStore implements PresenceStore {
         return new String[] {keys.presence(topic), keys.presenceCounts(topic), keys.presenceNames(topic), keys.presenceIndex(topic)};
     }
 
-    /** Puts a topic into the sweep's set; after the topic's entry was written (see {@link #sweepTopic}). */
-    private CompletionStage<Long> listTopic(String topic) {
-        return broker.call(redis -> redis.sadd(keys.presenceTopics(keys.sweepBucket(topic)), topic));
+    /** Puts topics of one sweep bucket into the sweep's set; after their entries were written (see {@link #sweepBatch}). */
+    private CompletionStage<Long> listTopics(List<String> topics) {
+        return broker.call(redis -> redis.sadd(keys.presenceTopics(keys.sweepBucket(topics.getFirst())), topics.toArray(String[]::new)));
     }
 
-    /** {@link #listTopic}, best effort: a failure is logged and the next refresh lists the topic again. */
-    private CompletionStage<Void> listTopicSoon(String topic) {
-        return listTopic(topic).handle((n, error) -> {
+    /** {@link #listTopics}, best effort: a failure is logged and the next refresh lists the topics again. */
+    private CompletionStage<Void> listTopicsSoon(List<String> topics) {
+        return listTopics(topics).handle((n, error) -> {
             if (error != null) {
-                LOG.log(System.Logger.Level.DEBUG, "event=presence_list_failed topic={0} error={1}", topic, error.toString());
+                LOG.log(System.Logger.Level.DEBUG, "event=presence_list_failed topics={0} error={1}", topics.size(), error.toString());
             }
             return null;
         });
@@ -99,7 +110,7 @@ public final class RedisPresenceStore implements PresenceStore {
     public CompletionStage<Change> join(String topic, String member, String name) {
         return broker.<List<Object>>call(redis -> broker.scripts.run(LuaScript.PRESENCE_ADD, redis, RedisBroker.inOrder(topic, member), ScriptOutputType.MULTI, keysOf(topic), member,
                         settings.node(), Long.toString(settings.ttl().toMillis()), name))
-                .thenCompose(result -> listTopicSoon(topic).thenApply(v -> change(result)));
+                .thenCompose(result -> listTopicsSoon(List.of(topic)).thenApply(v -> change(result)));
     }
 
     @Override
@@ -121,26 +132,83 @@ public final class RedisPresenceStore implements PresenceStore {
 
     @Override
     public CompletionStage<List<PresenceEntry>> refresh(Collection<PresenceEntry> entries) {
-        Map<String, List<PresenceEntry>> byTopic = new LinkedHashMap<>();
-        entries.forEach(e -> byTopic.computeIfAbsent(e.topic(), t -> new ArrayList<>()).add(e));
         List<PresenceEntry> back = Collections.synchronizedList(new ArrayList<>());
         List<CompletableFuture<Void>> all = new ArrayList<>();
-        byTopic.forEach((topic, members) -> {
-            List<String> args = new ArrayList<>(2 * members.size() + 2);
-            args.add(settings.node());
-            args.add(Long.toString(settings.ttl().toMillis()));
-            Map<String, String> names = new LinkedHashMap<>();
-            members.forEach(e -> {
+        for (List<Map.Entry<String, List<PresenceEntry>>> batch : batches(byTopic(entries), Map.Entry::getKey, e -> e.getValue().size())) {
+            all.add(refreshBatch(batch, back).toCompletableFuture());
+        }
+        return whatSucceeded(all, "refresh").thenApply(v -> List.copyOf(back));
+    }
+
+    private static List<Map.Entry<String, List<PresenceEntry>>> byTopic(Collection<PresenceEntry> entries) {
+        Map<String, List<PresenceEntry>> byTopic = new LinkedHashMap<>();
+        entries.forEach(e -> byTopic.computeIfAbsent(e.topic(), t -> new ArrayList<>()).add(e));
+        return new ArrayList<>(byTopic.entrySet());
+    }
+
+    /**
+     * Cuts items (topics, with their weight: entries to write or at most to remove) into the
+     * batches one script call covers: topics that may share a call ({@link RedisKeys#scriptGroup}),
+     * at most {@link #BATCH_TOPICS} of them and {@link #BATCH_ENTRIES} entries (a heavier topic
+     * alone).
+     */
+    private <T> List<List<T>> batches(List<T> items, java.util.function.Function<T, String> topicOf,
+                                      java.util.function.ToIntFunction<T> weight) {
+        Map<Integer, List<T>> groups = new LinkedHashMap<>();
+        for (T item : items) {
+            groups.computeIfAbsent(keys.scriptGroup(topicOf.apply(item)), g -> new ArrayList<>()).add(item);
+        }
+        List<List<T>> batches = new ArrayList<>();
+        for (List<T> group : groups.values()) {
+            List<T> batch = new ArrayList<>();
+            int entries = 0;
+            for (T item : group) {
+                int w = weight.applyAsInt(item);
+                if (!batch.isEmpty() && (batch.size() == BATCH_TOPICS || entries + w > BATCH_ENTRIES)) {
+                    batches.add(batch);
+                    batch = new ArrayList<>();
+                    entries = 0;
+                }
+                batch.add(item);
+                entries += w;
+            }
+            batches.add(batch);
+        }
+        return batches;
+    }
+
+    /** The four keys of each topic, in order. */
+    private String[] keysOf(List<String> topics) {
+        String[] all = new String[4 * topics.size()];
+        for (int i = 0; i < topics.size(); i++) {
+            System.arraycopy(keysOf(topics.get(i)), 0, all, 4 * i, 4);
+        }
+        return all;
+    }
+
+    /** One script call for a batch of topics, then one SADD listing them for the sweep (their bucket is the same). */
+    private CompletionStage<Void> refreshBatch(List<Map.Entry<String, List<PresenceEntry>>> batch, List<PresenceEntry> back) {
+        List<String> topics = batch.stream().map(Map.Entry::getKey).toList();
+        List<String> args = new ArrayList<>();
+        args.add(settings.node());
+        args.add(Long.toString(settings.ttl().toMillis()));
+        for (Map.Entry<String, List<PresenceEntry>> topic : batch) {
+            args.add(Integer.toString(topic.getValue().size()));
+            topic.getValue().forEach(e -> {
                 args.add(e.member());
                 args.add(e.name());
-                names.put(e.member(), e.name());
             });
-            all.add(broker.<List<Object>>call(redis -> broker.scripts.run(LuaScript.PRESENCE_REFRESH, redis, null, ScriptOutputType.MULTI,
-                            keysOf(topic), args.toArray(String[]::new)))
-                    .thenAccept(result -> result.forEach(m -> back.add(new PresenceEntry(topic, (String) m, names.get((String) m)))))
-                    .thenCompose(v -> listTopicSoon(topic)).toCompletableFuture());
-        });
-        return whatSucceeded(all, "refresh").thenApply(v -> List.copyOf(back));
+        }
+        return broker.<List<Object>>call(redis -> broker.scripts.run(LuaScript.PRESENCE_REFRESH, redis, null, ScriptOutputType.MULTI,
+                        keysOf(topics), args.toArray(String[]::new)))
+                .thenAccept(result -> {
+                    for (int i = 0; i + 1 < result.size(); i += 2) {
+                        Map.Entry<String, List<PresenceEntry>> topic = batch.get(((Long) result.get(i)).intValue() - 1);
+                        String member = (String) result.get(i + 1);
+                        topic.getValue().stream().filter(e -> e.member().equals(member)).findFirst().ifPresent(back::add);
+                    }
+                })
+                .thenCompose(v -> listTopicsSoon(topics));
     }
 
     /**
@@ -218,36 +286,58 @@ public final class RedisPresenceStore implements PresenceStore {
                         : CompletableFuture.completedFuture(null));
     }
 
-    /** Sweeps topics {@link #SWEEP_WINDOW} at a time: a gateway's sweep covers every user's inbox topic. */
+    /**
+     * Sweeps topics in batches, {@link #SWEEP_WINDOW} batches at a time: a gateway's sweep covers
+     * every user's inbox topic.
+     */
     private CompletionStage<Void> sweepTopics(Collection<String> topics, List<PresenceEntry> gone, Set<String> emptied) {
         return topics.isEmpty() ? CompletableFuture.completedFuture(null)
-                : Windowed.run(List.copyOf(topics), SWEEP_WINDOW, topic -> sweepTopic(topic, gone, emptied))
+                : Windowed.run(batches(List.copyOf(topics), t -> t, t -> 1), SWEEP_WINDOW, batch -> sweepBatch(batch, gone, emptied))
                         .thenCompose(all -> whatSucceeded(all, "sweep"));
     }
 
     /**
-     * Sweeps one topic in batches until no expired entry is left. A topic found empty leaves the
-     * sweep's set; since that SREM cannot be atomic with the script (another hash slot), it is
+     * Sweeps a batch of topics (one script call, at most {@link #SWEEP_BATCH} entries removed in
+     * all), then sweeps again those that may have expired entries left. A topic found empty leaves
+     * the sweep's set; since that SREM cannot be atomic with the script (another hash slot), it is
      * followed by a check that adds the topic back if an entry appeared meanwhile. Together with
      * add and refresh writing their entry before their SADD, every interleaving ends with a topic
      * that has entries in the set.
      */
-    private CompletionStage<Void> sweepTopic(String topic, List<PresenceEntry> gone, Set<String> emptied) {
-        return broker.<List<Object>>call(redis -> broker.scripts.run(LuaScript.PRESENCE_SWEEP, redis, null, ScriptOutputType.MULTI, keysOf(topic),
-                Integer.toString(SWEEP_BATCH))).thenCompose(result -> {
-                    for (int i = 3; i + 1 < result.size(); i += 2) {
-                        gone.add(new PresenceEntry(topic, (String) result.get(i), (String) result.get(i + 1)));
+    private CompletionStage<Void> sweepBatch(List<String> topics, List<PresenceEntry> gone, Set<String> emptied) {
+        return broker.<List<Object>>call(redis -> broker.scripts.run(LuaScript.PRESENCE_SWEEP, redis, null, ScriptOutputType.MULTI,
+                keysOf(topics), Integer.toString(SWEEP_BATCH))).thenCompose(result -> {
+                    List<String> again = new ArrayList<>();
+                    List<CompletableFuture<Void>> unlisted = new ArrayList<>();
+                    int at = 0;
+                    for (String topic : topics) {
+                        long left = (Long) result.get(at);
+                        boolean more = (Long) result.get(at + 1) == 1L;
+                        long after = (Long) result.get(at + 2);
+                        int n = ((Long) result.get(at + 3)).intValue();
+                        for (int i = 0; i < n; i++) {
+                            gone.add(new PresenceEntry(topic, (String) result.get(at + 4 + 2 * i), (String) result.get(at + 5 + 2 * i)));
+                        }
+                        at += 4 + 2 * n;
+                        if (n > 0 && after == 0) {
+                            emptied.add(topic);
+                        }
+                        if (left == 0) {
+                            unlisted.add(unlist(topic).toCompletableFuture());
+                        } else if (more) {
+                            again.add(topic);
+                        }
                     }
-                    if (result.size() > 3 && (Long) result.get(2) == 0L) {
-                        emptied.add(topic);
-                    }
-                    if ((Long) result.get(0) == 0L) {
-                        return broker.call(redis -> redis.srem(keys.presenceTopics(keys.sweepBucket(topic)), topic))
-                                .thenCompose(n -> broker.call(redis -> redis.exists(keys.presence(topic))))
-                                .thenCompose(left -> left > 0 ? listTopic(topic) : CompletableFuture.completedFuture(0L))
-                                .thenApply(n -> (Void) null);
-                    }
-                    return (Long) result.get(1) == 1L ? sweepTopic(topic, gone, emptied) : CompletableFuture.<Void>completedFuture(null);
+                    CompletionStage<Void> rest = again.isEmpty() ? CompletableFuture.completedFuture(null) : sweepBatch(again, gone, emptied);
+                    return rest.thenCombine(CompletableFuture.allOf(unlisted.toArray(CompletableFuture[]::new)), (a, b) -> (Void) null);
                 });
+    }
+
+    /** Takes an empty topic out of the sweep's set, and lists it again if an entry appeared meanwhile. */
+    private CompletionStage<Void> unlist(String topic) {
+        return broker.call(redis -> redis.srem(keys.presenceTopics(keys.sweepBucket(topic)), topic))
+                .thenCompose(n -> broker.call(redis -> redis.exists(keys.presence(topic))))
+                .thenCompose(left -> left > 0 ? listTopics(List.of(topic)) : CompletableFuture.completedFuture(0L))
+                .thenApply(n -> (Void) null);
     }
 }

@@ -1,18 +1,31 @@
--- Renews a node's entries of one topic; recreates entries that were swept meanwhile.
--- KEYS[1] entries, KEYS[2] counts, KEYS[3] names, KEYS[4] index; ARGV[1] node, ARGV[2] ttl ms,
--- ARGV[3..] member, display name, member, display name...
--- Returns the members that were present on no node before (their joins are announced again).
--- Every member refreshed is (re)put in the index, which heals an index older than its entries.
+-- Renews a node's entries of one or more topics whose keys share one hash slot (on a single Redis:
+-- any topics); recreates entries that were swept meanwhile. One call per batch of topics, not per
+-- topic: every connection has its own inbox topic, so a refresh covers thousands of them.
+-- KEYS, four per topic: entries, counts, names, index
+-- ARGV[1] node, ARGV[2] ttl ms, then per topic in KEYS order: the number of its members n, then n
+-- pairs member, display name
+-- Returns {topic number (from 1), member, topic number, member, ...}: the members that were
+-- present on no node before (their joins are announced again). Every member refreshed is (re)put
+-- in its topic's index, which heals an index older than its entries.
 --!include now
 local back = {}
-for i = 3, #ARGV, 2 do
-  local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[i] .. '|' .. ARGV[1])
-  if added == 1 then
-    redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
-    if redis.call('HINCRBY', KEYS[2], ARGV[i], 1) == 1 then
-      table.insert(back, ARGV[i])
+local expiry = now + tonumber(ARGV[2])
+local a = 3
+for t = 1, #KEYS / 4 do
+  local k = (t - 1) * 4
+  local n = tonumber(ARGV[a])
+  a = a + 1
+  for _ = 1, n do
+    local member, name = ARGV[a], ARGV[a + 1]
+    a = a + 2
+    if redis.call('ZADD', KEYS[k + 1], expiry, member .. '|' .. ARGV[1]) == 1 then
+      redis.call('HSET', KEYS[k + 3], member, name)
+      if redis.call('HINCRBY', KEYS[k + 2], member, 1) == 1 then
+        table.insert(back, t)
+        table.insert(back, member)
+      end
     end
+    redis.call('ZADD', KEYS[k + 4], 0, member)
   end
-  redis.call('ZADD', KEYS[4], 0, ARGV[i])
 end
 return back

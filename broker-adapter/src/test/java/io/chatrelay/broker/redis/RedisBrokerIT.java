@@ -109,6 +109,47 @@ class RedisBrokerIT extends RedisBrokerContract {
         }
     }
 
+    /**
+     * Every connection has an inbox topic, so a gateway's refresh and the sweep cover thousands of
+     * topics every period: on a single Redis they are a few script calls, not one or two per topic.
+     */
+    @Test
+    void refreshesAndSweepsManyTopicsInAFewCommands() throws Exception {
+        Broker broker = started(100, new Recorder());
+        PresenceStore a = presenceStore(broker, "gw-a", LONG_TTL, SWEEP);
+        List<PresenceEntry> held = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            held.add(new PresenceEntry("inbox:user-" + i, "user-" + i));
+            get(a.add("inbox:user-" + i, "user-" + i, "user-" + i));
+        }
+        get(a.add("room:big", "user-0", "user-0"));
+        held.add(new PresenceEntry("room:big", "user-0"));
+
+        redisCli("CONFIG", "RESETSTAT");
+        assertThat(get(a.refresh(held))).as("nothing was gone").isEmpty();
+        long refresh = commands();
+        redisCli("CONFIG", "RESETSTAT");
+        assertThat(get(a.sweepTopics()).gone()).as("nothing expired").isEmpty();
+        long sweep = commands();
+
+        assertThat(refresh).as("commands of a refresh of 301 topics").isBetween(1L, 16L);
+        assertThat(sweep).as("commands of a sweep of 301 topics").isBetween(1L, 16L);
+        assertThat(ids(get(a.members("inbox:user-299")))).containsExactly("user-299");
+        assertThat(ids(get(a.members("room:big")))).containsExactly("user-0");
+    }
+
+    /**
+     * The requests the presence store sent since Redis's statistics were reset: script calls and
+     * the plain commands it sends (none of which its scripts run; {@code INFO commandstats} also
+     * counts the commands run inside scripts).
+     */
+    private static long commands() throws Exception {
+        java.util.Set<String> sent = java.util.Set.of("evalsha", "eval", "sadd", "srem", "set", "smembers", "exists");
+        return redisCli("INFO", "commandstats").lines().filter(l -> l.startsWith("cmdstat_"))
+                .filter(l -> sent.contains(l.substring("cmdstat_".length(), l.indexOf(':'))))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"))).sum();
+    }
+
     @Test
     void assignsTheStreamsEntryIds() throws Exception {
         Broker broker = started(100, new Recorder());
