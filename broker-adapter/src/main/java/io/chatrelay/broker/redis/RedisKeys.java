@@ -129,7 +129,7 @@ final class RedisKeys {
 
     /** The bucket of the presence sweep that lists a topic: the one of the topic's slot range. */
     int sweepBucket(String topic) {
-        return bucketTags == null ? 0 : SlotHash.getSlot(presence(topic)) / SLOTS_PER_BUCKET;
+        return scriptGroup(topic) / SLOTS_PER_BUCKET;
     }
 
     /**

@@ -17,6 +17,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * Presence on Redis. Per topic (keys sharing the topic's hash tag, so one shard holds them): a
@@ -152,8 +154,7 @@ public final class RedisPresenceStore implements PresenceStore {
      * at most {@link #BATCH_TOPICS} of them and {@link #BATCH_ENTRIES} entries (a heavier topic
      * alone).
      */
-    private <T> List<List<T>> batches(List<T> items, java.util.function.Function<T, String> topicOf,
-                                      java.util.function.ToIntFunction<T> weight) {
+    private <T> List<List<T>> batches(List<T> items, Function<T, String> topicOf, ToIntFunction<T> weight) {
         Map<Integer, List<T>> groups = new LinkedHashMap<>();
         for (T item : items) {
             groups.computeIfAbsent(keys.scriptGroup(topicOf.apply(item)), g -> new ArrayList<>()).add(item);
