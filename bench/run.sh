@@ -82,6 +82,13 @@ NCHAN_PORTS=(9301 9302)
 MEMORY_PORT_chatrelay=9111
 MEMORY_PORT_socketio=9211
 MEMORY_PORT_nchan=9311
+# the floor servers (`bench floor`, not in SYSTEMS by default): chat-relay's wire with local rooms
+# only, on Helidon's WebSocket layer and on Netty's; one server each (docs/benchmarks.md, What
+# limits chat-relay, 13)
+FLOOR_HELIDON_PORT=9401
+FLOOR_NETTY_PORT=9402
+MEMORY_PORT_floor_helidon=9411
+MEMORY_PORT_floor_netty=9412
 # JVM flags of the gateways of the load runs (a fixed heap, as a server is run: with a 64 MB
 # initial heap a gateway holding 1,000 connections paused for G1 0.7 times a second, which alone
 # made a p99 of about 10 ms); JFR=1 adds a flight recording per gateway
@@ -151,9 +158,25 @@ stop_pids() {
 }
 
 for port in "$REDIS_PORT" "${GATEWAY_PORTS[@]}" "${SOCKETIO_PORTS[@]}" "${STREAMS_PORTS[@]}" "${NCHAN_PORTS[@]}" \
-  "$MEMORY_PORT_chatrelay" "$MEMORY_PORT_socketio" "$MEMORY_PORT_nchan"; do
+  "$MEMORY_PORT_chatrelay" "$MEMORY_PORT_socketio" "$MEMORY_PORT_nchan" "$FLOOR_HELIDON_PORT" "$FLOOR_NETTY_PORT" \
+  "$MEMORY_PORT_floor_helidon" "$MEMORY_PORT_floor_netty"; do
   port_free "$port" || die "port $port is in use"
 done
+
+# a floor server (`bench floor`) on the gateways' JVM flags; ready when its port accepts
+start_floor() { # transport port node-id
+  # shellcheck disable=SC2086
+  java $GATEWAY_JVM_FLAGS -jar "$bench_jar" floor --transport "$1" --port "$2" >"$OUT/$3.log" 2>&1 &
+  started_pid=$!
+  measured_pid=$started_pid
+  pids+=("$started_pid")
+  for _ in $(seq 1 150); do
+    port_free "$2" || return 0
+    kill -0 "$started_pid" 2>/dev/null || die "floor $3 exited (see $OUT)"
+    sleep 0.2
+  done
+  die "floor $3 not listening after 30 s"
+}
 
 # every start_* sets started_pid (what to stop) and measured_pid (what to measure: CPU, memory)
 start_gateway() { # port node-id
@@ -234,6 +257,8 @@ start_server() { # system port node-id
     socketio) start_socketio "$2" "$3" pubsub ;;
     socketio-streams) start_socketio "$2" "$3" streams ;;
     nchan) start_nchan "$2" "$3" ;;
+    floor-helidon) start_floor helidon "$2" "$3" ;;
+    floor-netty) start_floor netty "$2" "$3" ;;
     *) die "unknown system $1" ;;
   esac
 }
@@ -244,6 +269,8 @@ ports_of() { # system -> the two ports
     socketio) echo "${SOCKETIO_PORTS[*]}" ;;
     socketio-streams) echo "${STREAMS_PORTS[*]}" ;;
     nchan) echo "${NCHAN_PORTS[*]}" ;;
+    floor-helidon) echo "$FLOOR_HELIDON_PORT" ;;   # one server: its rooms are local
+    floor-netty) echo "$FLOOR_NETTY_PORT" ;;
   esac
 }
 
@@ -403,7 +430,7 @@ start_redis
 # ------------------------------------------------------------------------- memory
 for size in $MEMORY_SIZES; do
   for system in $MEMORY_SYSTEMS; do
-    port_var="MEMORY_PORT_$system"
+    port_var="MEMORY_PORT_${system//-/_}"
     port=${!port_var:-}
     [ -n "$port" ] || { say "no memory measurement for $system"; continue; }
     GATEWAY_JVM_FLAGS="$MEMORY_GATEWAY_JVM_FLAGS" start_server "$system" "$port" "$system-mem-$size"
@@ -412,6 +439,7 @@ for size in $MEMORY_SIZES; do
     say "memory: $system with $size idle connections"
     histogram=()
     if [ "$HISTOGRAM" = "1" ] && [ "$system" = chatrelay ]; then histogram=(--histogram "$OUT/histogram-$size"); fi
+    if [ "$HISTOGRAM" = "1" ] && [[ "$system" == floor-* ]]; then histogram=(--histogram "$OUT/histogram-$system-$size"); fi
     bench memory --system "$system" --target "ws://127.0.0.1:$port" --pid "$measured_pid" --connections "$size" \
       --per-process 7500 --settle "$MEMORY_SETTLE" --connect-timeout "$MEMORY_CONNECT_TIMEOUT" \
       --label "$system-idle-$size" --out "$OUT/memory.jsonl" "${histogram[@]}" >/dev/null \

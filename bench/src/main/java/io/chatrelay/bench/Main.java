@@ -1,5 +1,7 @@
 package io.chatrelay.bench;
 
+import io.chatrelay.bench.floor.Floor;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +26,7 @@ import java.util.Arrays;
  *         [--after 30] [--drain 15] [--gateway-pids p1,p2,p3] [--gateway-names gw-1,gw-2,gw-3]
  *         [--redis-pid p] [--haproxy-pid p] [--io-loops 2] [--connect-concurrency 100]
  *         [--timeline storm.csv] [--on-recovered 'shell command'] [--summary summary.txt] [--out results.jsonl]
+ * floor   --transport helidon|netty [--port 9401] [--threads 2]   (a bare WebSocket server: local rooms only)
  * </pre>
  *
  * Each run prints a summary on stderr and appends one JSON line to {@code --out} (if given).
@@ -40,7 +43,7 @@ public final class Main {
      */
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: load|memory|report|storm|hold --option value ... (see bench/README.md)");
+            System.err.println("usage: load|memory|report|storm|hold|floor --option value ... (see bench/README.md)");
             System.exit(2);
         }
         Args a = new Args(Arrays.copyOfRange(args, 1, args.length));
@@ -60,6 +63,7 @@ public final class Main {
                 write(r.json().toString(), a.str("out", ""));
             }
             case "hold" -> MemoryRun.hold(a);
+            case "floor" -> Floor.run(a.required("transport"), a.integer("port", 9401), a.integer("threads", 2));
             case "report" -> ReportWriter.write(a.list("results").stream().map(Path::of).toList(),
                     a.str("memory", "").isEmpty() ? null : Path.of(a.str("memory", "")), Path.of(a.required("out-dir")));
             default -> {

@@ -25,6 +25,10 @@ final class Plot {
     static final Color LIGHT_GREEN = new Color(0xa1d99b);
     static final Color RED = new Color(0xd62728);
     static final Color LIGHT_RED = new Color(0xfc9272);
+    static final Color PURPLE = new Color(0x9467bd);
+    static final Color LIGHT_PURPLE = new Color(0xcbc9e2);
+    static final Color GREY = new Color(0x7f7f7f);
+    static final Color LIGHT_GREY = new Color(0xc7c7c7);
     private static final int W = 960;
     private static final int H = 580;
     private static final int LEFT = 90;

@@ -20,9 +20,11 @@ import java.util.stream.Collectors;
 final class ReportWriter {
     /** The latency limit of the capacity definition. */
     static final double CAPACITY_P99_MS = 50;
-    static final List<String> SYSTEMS = List.of("chatrelay", "socketio", "socketio-streams", "nchan");
-    private static final java.awt.Color[] COLORS = {Plot.BLUE, Plot.ORANGE, Plot.GREEN, Plot.RED};
-    private static final java.awt.Color[] LIGHT = {Plot.LIGHT_BLUE, Plot.LIGHT_ORANGE, Plot.LIGHT_GREEN, Plot.LIGHT_RED};
+    static final List<String> SYSTEMS = List.of("chatrelay", "socketio", "socketio-streams", "nchan", "floor-helidon",
+            "floor-netty");
+    private static final java.awt.Color[] COLORS = {Plot.BLUE, Plot.ORANGE, Plot.GREEN, Plot.RED, Plot.PURPLE, Plot.GREY};
+    private static final java.awt.Color[] LIGHT = {Plot.LIGHT_BLUE, Plot.LIGHT_ORANGE, Plot.LIGHT_GREEN, Plot.LIGHT_RED,
+        Plot.LIGHT_PURPLE, Plot.LIGHT_GREY};
 
     private ReportWriter() {
     }
@@ -33,6 +35,8 @@ final class ReportWriter {
             case "socketio" -> "Socket.IO";
             case "socketio-streams" -> "Socket.IO streams";
             case "nchan" -> "Nchan";
+            case "floor-helidon" -> "floor: Helidon 4.5";
+            case "floor-netty" -> "floor: Netty 4.2";
             default -> system;
         };
     }

@@ -34,15 +34,16 @@ sealed interface Wire permits Wire.ChatRelay, Wire.SocketIo, Wire.Nchan {
     /**
      * The wire for a system name.
      *
-     * @param system {@code chatrelay}, {@code socketio}, {@code socketio-streams} or {@code nchan}
+     * @param system {@code chatrelay}, {@code socketio}, {@code socketio-streams}, {@code nchan}, or a
+     *               floor server ({@code floor-helidon}, {@code floor-netty}: chat-relay's wire)
      * @return the wire
      */
     static Wire of(String system) {
         return switch (system) {
-            case "chatrelay" -> new ChatRelay();
+            case "chatrelay", "floor-helidon", "floor-netty" -> new ChatRelay(system);
             case "socketio", "socketio-streams" -> new SocketIo(system);
             case "nchan" -> new Nchan();
-            default -> throw new IllegalArgumentException("unknown system " + system + " (chatrelay|socketio|socketio-streams|nchan)");
+            default -> throw new IllegalArgumentException("unknown system " + system + " (chatrelay|socketio|socketio-streams|nchan|floor-helidon|floor-netty)");
         };
     }
 
@@ -86,12 +87,12 @@ sealed interface Wire permits Wire.ChatRelay, Wire.SocketIo, Wire.Nchan {
     /** The frame that sends {@code text} (plain, JSON-safe characters only) to a room. */
     String send(String room, String text, long seq);
 
-    /** chat-relay protocol v1. */
-    record ChatRelay() implements Wire {
-        @Override
-        public String system() {
-            return "chatrelay";
-        }
+    /**
+     * chat-relay protocol v1 (also spoken by the floor servers, {@code bench floor}).
+     *
+     * @param system the system name in reports
+     */
+    record ChatRelay(String system) implements Wire {
 
         @Override
         public URI uri(String base, String name, String room) {
