@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -27,6 +28,10 @@ import io.netty.util.AttributeKey;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -55,8 +60,7 @@ final class NettyFloor {
      */
     static Floor.Server start(int port, int threads) throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
-        Rooms rooms = new Rooms(text -> Unpooled.unreleasableBuffer(
-                Unpooled.directBuffer().writeBytes(text.getBytes(StandardCharsets.UTF_8))).asReadOnly());
+        Rooms rooms = new Rooms(new Frames());
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/ws").checkStartsWith(true).maxFramePayloadLength(Rooms.MAX_FRAME).build();
         Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -84,16 +88,52 @@ final class NettyFloor {
         };
     }
 
+    /**
+     * Frames as shared, read-only buffers; a room's fan-out writes at once to the members served
+     * by the current event loop and hands the others to their own loop in one task per loop (not
+     * one per member, which is what a plain {@code writeAndFlush} from another thread costs).
+     */
+    private static final class Frames implements Rooms.Transport {
+        @Override
+        public Object encode(String text) {
+            return Unpooled.unreleasableBuffer(Unpooled.directBuffer().writeBytes(text.getBytes(StandardCharsets.UTF_8)))
+                    .asReadOnly();
+        }
+
+        @Override
+        public void fanOut(Set<Rooms.Peer> members, Object frame) {
+            Map<EventLoop, List<Channel>> elsewhere = new HashMap<>(4);
+            for (Rooms.Peer member : members) {
+                Channel ch = ((Peer) member).channel();
+                EventLoop loop = ch.eventLoop();
+                if (loop.inEventLoop()) {
+                    write(ch, (ByteBuf) frame);
+                } else {
+                    elsewhere.computeIfAbsent(loop, l -> new ArrayList<>()).add(ch);
+                }
+            }
+            elsewhere.forEach((loop, channels) -> loop.execute(() -> {
+                for (Channel ch : channels) {
+                    write(ch, (ByteBuf) frame);
+                }
+            }));
+        }
+    }
+
+    private static void write(Channel channel, ByteBuf frame) {
+        if (!channel.isWritable() && channel.isActive()) {
+            // more than the high-water mark queued: a client that does not read
+            channel.close();
+            return;
+        }
+        channel.writeAndFlush(new TextWebSocketFrame(frame.retainedDuplicate()), channel.voidPromise());
+    }
+
     /** A connection, as the rooms see it. */
     private record Peer(Channel channel, Set<String> rooms) implements Rooms.Peer {
         @Override
         public void deliver(Object frame) {
-            if (!channel.isWritable() && channel.isActive()) {
-                // more than the high-water mark queued: a client that does not read
-                channel.close();
-                return;
-            }
-            channel.writeAndFlush(new TextWebSocketFrame(((ByteBuf) frame).retainedDuplicate()), channel.voidPromise());
+            write(channel, (ByteBuf) frame);
         }
     }
 

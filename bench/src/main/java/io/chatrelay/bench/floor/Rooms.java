@@ -49,6 +49,19 @@ final class Rooms {
          * @return what {@link Peer#deliver} takes
          */
         Object encode(String text);
+
+        /**
+         * Hands one encoded frame to every member of a room; by default one {@link Peer#deliver}
+         * each.
+         *
+         * @param members the room's members
+         * @param frame   what {@link #encode} returned
+         */
+        default void fanOut(Set<Peer> members, Object frame) {
+            for (Peer member : members) {
+                member.deliver(frame);
+            }
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -120,10 +133,7 @@ final class Rooms {
             return;
         }
         ObjectNode m = JSON.createObjectNode().put("type", "message").put("room", room).put("text", text);
-        Object frame = transport.encode(m.toString());
-        for (Peer member : rooms.getOrDefault(room, Set.of())) {
-            member.deliver(frame);
-        }
+        transport.fanOut(rooms.getOrDefault(room, Set.of()), transport.encode(m.toString()));
         p.deliver(transport.encode(reply("ack", "ref", ref)));
     }
 
