@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The floor on Helidon 4.5's WebServer, built the way the gateway uses it: a virtual thread per
+ * The floor on Helidon 4.5's WebServer, built the way the gateway uses it (the same listener
+ * settings: plain sockets, {@code TCP_NODELAY}): a virtual thread per
  * connection reads; a frame is encoded once and its bytes are written straight to the socket
  * ({@link ConnectionContext#dataWriter()}); each connection has a queue and, when the queue goes
  * from idle to busy, a drain task on a virtual thread that writes everything queued with one call
@@ -43,6 +44,10 @@ final class HelidonFloor {
         WebServer server = WebServer.builder()
                 .host("127.0.0.1")
                 .port(port)
+                // as the gateway: plain sockets (NIO ones hold two 8 KiB buffers per connection)
+                // and no Nagle delay
+                .useNio(false)
+                .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .addProtocol(WsConfig.builder().maxFrameLength(Rooms.MAX_FRAME).name("websocket").build())
                 .addRouting(WsRouting.builder().endpoint("/ws", () -> new Listener(rooms)))
                 .build()
