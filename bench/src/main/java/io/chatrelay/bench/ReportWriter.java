@@ -273,7 +273,7 @@ final class ReportWriter {
             double[] perDelivery = byRate.values().stream().mapToDouble(l -> median(l, "serverCpuUsPerDelivery")).toArray();
             latency.add(new Plot.Series(display(s) + " p99", color(s, false), false, xs, p99));
             latency.add(new Plot.Series(display(s) + " p50", color(s, false), true, xs, p50));
-            cpu.add(new Plot.Series(display(s) + " servers (both)", color(s, false), false, xs, perDelivery));
+            cpu.add(new Plot.Series(display(s) + (s.startsWith("floor-") ? " server (one)" : " servers (both)"), color(s, false), false, xs, perDelivery));
         }
         if (latency.isEmpty()) {
             return List.of();
@@ -284,7 +284,7 @@ final class ReportWriter {
                 "offered deliveries/s", "latency ms (log)", true, latency,
                 List.of(new Plot.Ref("capacity limit: p99 = 50 ms", CAPACITY_P99_MS, java.awt.Color.RED)), false);
         Plot.lines(outDir.resolve(c), "Server CPU per delivery, rooms of " + shape + " (median of runs)",
-                "offered deliveries/s", "CPU µs per delivery (both servers)", false, cpu, List.of(), false);
+                "offered deliveries/s", "CPU µs per delivery (all its servers)", false, cpu, List.of(), false);
         return List.of(l, c);
     }
 
