@@ -90,15 +90,21 @@ final class NettyFloor {
     }
 
     /**
-     * Frames as shared, read-only buffers; a room's fan-out writes at once to the members served
+     * Frames as direct buffers, each written as a retained duplicate (the frame is released once the
+ * rooms are done with it and every write has its own reference); a room's fan-out writes at once to the members served
      * by the current event loop and hands the others to their own loop in one task per loop (not
      * one per member, which is what a plain {@code writeAndFlush} from another thread costs).
      */
     private static final class Frames implements Rooms.Transport {
         @Override
         public Object encode(String text) {
-            return Unpooled.unreleasableBuffer(Unpooled.directBuffer().writeBytes(text.getBytes(StandardCharsets.UTF_8)))
-                    .asReadOnly();
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            return Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+        }
+
+        @Override
+        public void done(Object frame) {
+            ((ByteBuf) frame).release();
         }
 
         @Override
@@ -113,11 +119,18 @@ final class NettyFloor {
                     elsewhere.computeIfAbsent(loop, l -> new ArrayList<>()).add(ch);
                 }
             }
-            elsewhere.forEach((loop, channels) -> loop.execute(() -> {
-                for (Channel ch : channels) {
-                    write(ch, (ByteBuf) frame);
-                }
-            }));
+            elsewhere.forEach((loop, channels) -> {
+                ByteBuf held = ((ByteBuf) frame).retain();   // until the task has written it
+                loop.execute(() -> {
+                    try {
+                        for (Channel ch : channels) {
+                            write(ch, held);
+                        }
+                    } finally {
+                        held.release();
+                    }
+                });
+            });
         }
     }
 

@@ -62,6 +62,15 @@ final class Rooms {
                 member.deliver(frame);
             }
         }
+
+        /**
+         * The rooms are done handing a frame out (the peers that queued it hold their own
+         * reference, if the transport counts them).
+         *
+         * @param frame what {@link #encode} returned
+         */
+        default void done(Object frame) {
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -120,7 +129,7 @@ final class Rooms {
             p.rooms().add(room);
             rooms.computeIfAbsent(room, k -> ConcurrentHashMap.newKeySet()).add(p);
         }
-        p.deliver(transport.encode(reply("joined", "room", room)));
+        reply(p, reply("joined", "room", room));
     }
 
     private void send(Peer p, String room, String text, String ref) {
@@ -133,12 +142,20 @@ final class Rooms {
             return;
         }
         ObjectNode m = JSON.createObjectNode().put("type", "message").put("room", room).put("text", text);
-        transport.fanOut(rooms.getOrDefault(room, Set.of()), transport.encode(m.toString()));
-        p.deliver(transport.encode(reply("ack", "ref", ref)));
+        Object frame = transport.encode(m.toString());
+        transport.fanOut(rooms.getOrDefault(room, Set.of()), frame);
+        transport.done(frame);
+        reply(p, reply("ack", "ref", ref));
     }
 
     private void error(Peer p, String code) {
-        p.deliver(transport.encode(reply("error", "code", code)));
+        reply(p, reply("error", "code", code));
+    }
+
+    private void reply(Peer p, String text) {
+        Object frame = transport.encode(text);
+        p.deliver(frame);
+        transport.done(frame);
     }
 
     private static String reply(String type, String key, String value) {
