@@ -1,5 +1,6 @@
 package io.chatrelay.bench.floor;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,55 +23,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FloorTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    @ParameterizedTest
-    @ValueSource(strings = {"helidon", "netty"})
-    @Timeout(value = 30, unit = TimeUnit.SECONDS)
-    void roomsFanOutToMembersOnlyAndAck(String transport) throws Exception {
-        Floor.Server server = Floor.start(transport, 0, 2);
-        try {
-            Client a = Client.open(server.port());
-            Client b = Client.open(server.port());
-            Client outsider = Client.open(server.port());
-            assertThat(a.next()).isEqualTo("{\"type\":\"welcome\"}");
-            assertThat(b.next()).isEqualTo("{\"type\":\"welcome\"}");
-            assertThat(outsider.next()).isEqualTo("{\"type\":\"welcome\"}");
+    private Floor.Server server;
 
-            a.send("{\"type\":\"join\",\"room\":\"r1\"}");
-            assertThat(a.next()).isEqualTo("{\"type\":\"joined\",\"room\":\"r1\"}");
-            b.send("{\"type\":\"join\",\"room\":\"r1\"}");
-            assertThat(b.next()).isEqualTo("{\"type\":\"joined\",\"room\":\"r1\"}");
+    /** Starts a floor server for this test (stopped after it) and returns its port. */
+    private int start(String transport) throws InterruptedException {
+        server = Floor.start(transport, 0, 2);
+        return server.port();
+    }
 
-            // a room one is not in: refused, nothing delivered
-            outsider.send("{\"type\":\"send\",\"room\":\"r1\",\"text\":\"sneak\",\"ref\":\"1\"}");
-            assertThat(outsider.next()).isEqualTo("{\"type\":\"error\",\"code\":\"not_a_member\"}");
-
-            a.send("{\"type\":\"send\",\"room\":\"r1\",\"text\":\"m|1|hi \\\"there\\\"\",\"ref\":\"7\"}");
-            String message = "{\"type\":\"message\",\"room\":\"r1\",\"text\":\"m|1|hi \\\"there\\\"\"}";
-            assertThat(a.next()).isEqualTo(message);
-            assertThat(a.next()).isEqualTo("{\"type\":\"ack\",\"ref\":\"7\"}");
-            assertThat(b.next()).isEqualTo(message);
-
-            outsider.send("not json");
-            assertThat(outsider.next()).isEqualTo("{\"type\":\"error\",\"code\":\"bad_json\"}");
-            outsider.send("{\"type\":\"join\",\"room\":\"" + "x".repeat(Rooms.MAX_ROOM + 1) + "\"}");
-            assertThat(outsider.next()).isEqualTo("{\"type\":\"error\",\"code\":\"bad_room\"}");
-            for (int i = 0; i < Rooms.MAX_ROOMS_PER_PEER; i++) {
-                outsider.send("{\"type\":\"join\",\"room\":\"q" + i + "\"}");
-                assertThat(outsider.next()).startsWith("{\"type\":\"joined\"");
-            }
-            outsider.send("{\"type\":\"join\",\"room\":\"one-too-many\"}");
-            assertThat(outsider.next()).isEqualTo("{\"type\":\"error\",\"code\":\"too_many_rooms\"}");
-
-            // nothing else reached the outsider or b
-            assertThat(outsider.frames.poll(200, TimeUnit.MILLISECONDS)).isNull();
-            assertThat(b.frames.poll(10, TimeUnit.MILLISECONDS)).isNull();
-
-            // a frame over the limit closes the connection; the others keep going
-            outsider.send("{\"type\":\"send\",\"text\":\"" + "y".repeat(Rooms.MAX_FRAME) + "\"}");
-            assertThat(outsider.closed.get(10, TimeUnit.SECONDS)).isIn(1009, 1006);
-            b.send("{\"type\":\"send\",\"room\":\"r1\",\"text\":\"after\",\"ref\":\"8\"}");
-            assertThat(a.next()).isEqualTo("{\"type\":\"message\",\"room\":\"r1\",\"text\":\"after\"}");
-        } finally {
+    @AfterEach
+    void stop() {
+        if (server != null) {
             server.stop();
         }
     }
@@ -78,27 +41,72 @@ class FloorTest {
     @ParameterizedTest
     @ValueSource(strings = {"helidon", "netty"})
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void roomsFanOutToMembersOnlyAndAck(String transport) throws Exception {
+        int port = start(transport);
+        Client a = Client.open(port);
+        Client b = Client.open(port);
+        Client outsider = Client.open(port);
+        assertThat(a.next()).isEqualTo("{\"type\":\"welcome\"}");
+        assertThat(b.next()).isEqualTo("{\"type\":\"welcome\"}");
+        assertThat(outsider.next()).isEqualTo("{\"type\":\"welcome\"}");
+
+        a.send("{\"type\":\"join\",\"room\":\"r1\"}");
+        assertThat(a.next()).isEqualTo("{\"type\":\"joined\",\"room\":\"r1\"}");
+        b.send("{\"type\":\"join\",\"room\":\"r1\"}");
+        assertThat(b.next()).isEqualTo("{\"type\":\"joined\",\"room\":\"r1\"}");
+
+        // a room one is not in: refused, nothing delivered
+        outsider.send("{\"type\":\"send\",\"room\":\"r1\",\"text\":\"sneak\",\"ref\":\"1\"}");
+        assertThat(outsider.next()).isEqualTo("{\"type\":\"error\",\"code\":\"not_a_member\"}");
+
+        a.send("{\"type\":\"send\",\"room\":\"r1\",\"text\":\"m|1|hi \\\"there\\\"\",\"ref\":\"7\"}");
+        String message = "{\"type\":\"message\",\"room\":\"r1\",\"text\":\"m|1|hi \\\"there\\\"\"}";
+        assertThat(a.next()).isEqualTo(message);
+        assertThat(a.next()).isEqualTo("{\"type\":\"ack\",\"ref\":\"7\"}");
+        assertThat(b.next()).isEqualTo(message);
+
+        outsider.send("not json");
+        assertThat(outsider.next()).isEqualTo("{\"type\":\"error\",\"code\":\"bad_json\"}");
+        outsider.send("{\"type\":\"join\",\"room\":\"" + "x".repeat(Rooms.MAX_ROOM + 1) + "\"}");
+        assertThat(outsider.next()).isEqualTo("{\"type\":\"error\",\"code\":\"bad_room\"}");
+        for (int i = 0; i < Rooms.MAX_ROOMS_PER_PEER; i++) {
+            outsider.send("{\"type\":\"join\",\"room\":\"q" + i + "\"}");
+            assertThat(outsider.next()).startsWith("{\"type\":\"joined\"");
+        }
+        outsider.send("{\"type\":\"join\",\"room\":\"one-too-many\"}");
+        assertThat(outsider.next()).isEqualTo("{\"type\":\"error\",\"code\":\"too_many_rooms\"}");
+
+        // nothing else reached the outsider or b
+        assertThat(outsider.frames.poll(200, TimeUnit.MILLISECONDS)).isNull();
+        assertThat(b.frames.poll(10, TimeUnit.MILLISECONDS)).isNull();
+
+        // a frame over the limit closes the connection; the others keep going
+        outsider.send("{\"type\":\"send\",\"text\":\"" + "y".repeat(Rooms.MAX_FRAME) + "\"}");
+        assertThat(outsider.closed.get(10, TimeUnit.SECONDS)).isIn(1009, 1006);
+        b.send("{\"type\":\"send\",\"room\":\"r1\",\"text\":\"after\",\"ref\":\"8\"}");
+        assertThat(a.next()).isEqualTo("{\"type\":\"message\",\"room\":\"r1\",\"text\":\"after\"}");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"helidon", "netty"})
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void aClosedMemberLeavesItsRooms(String transport) throws Exception {
-        Floor.Server server = Floor.start(transport, 0, 2);
-        try {
-            Client a = Client.open(server.port());
-            Client b = Client.open(server.port());
-            a.next();
-            b.next();
-            a.send("{\"type\":\"join\",\"room\":\"r\"}");
-            b.send("{\"type\":\"join\",\"room\":\"r\"}");
-            a.next();
-            b.next();
-            b.ws.sendClose(1000, "bye").get(5, TimeUnit.SECONDS);
-            assertThat(b.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1000);
-            // the room still works for the member left, and the gone one is not written to
-            for (int i = 0; i < 20; i++) {
-                a.send("{\"type\":\"send\",\"room\":\"r\",\"text\":\"t" + i + "\",\"ref\":\"" + i + "\"}");
-                assertThat(a.next()).isEqualTo("{\"type\":\"message\",\"room\":\"r\",\"text\":\"t" + i + "\"}");
-                assertThat(a.next()).isEqualTo("{\"type\":\"ack\",\"ref\":\"" + i + "\"}");
-            }
-        } finally {
-            server.stop();
+        int port = start(transport);
+        Client a = Client.open(port);
+        Client b = Client.open(port);
+        a.next();
+        b.next();
+        a.send("{\"type\":\"join\",\"room\":\"r\"}");
+        b.send("{\"type\":\"join\",\"room\":\"r\"}");
+        a.next();
+        b.next();
+        b.ws.sendClose(1000, "bye").get(5, TimeUnit.SECONDS);
+        assertThat(b.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1000);
+        // the room still works for the member left, and the gone one is not written to
+        for (int i = 0; i < 20; i++) {
+            a.send("{\"type\":\"send\",\"room\":\"r\",\"text\":\"t" + i + "\",\"ref\":\"" + i + "\"}");
+            assertThat(a.next()).isEqualTo("{\"type\":\"message\",\"room\":\"r\",\"text\":\"t" + i + "\"}");
+            assertThat(a.next()).isEqualTo("{\"type\":\"ack\",\"ref\":\"" + i + "\"}");
         }
     }
 
